@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rund top-level Makefile. `make help` lists the targets.
+#
+#   make                  userspace tools + module/rund_cgpool.ko against $(KDIR)
+#   make KDIR=build/linux the same against our patched kernel (after `make kernel`)
+
+# Debian's headers for the newest installed linux-headers-*-amd64 (the stock guest kernel).
+KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+BUILD ?= $(CURDIR)/build
+export RUND_CACHE ?= $(HOME)/.cache/rund
+
+# Userspace parts that exist so far; each has its own Makefile honouring BUILD.
+USER_DIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile prepatch-tool/Makefile))
+
+.PHONY: all userspace module kernel kernel-debug deps selftests check check-tier1 demo \
+	clean help
+
+all: userspace module
+
+help:
+	@echo "make [all]        userspace ($(or $(USER_DIRS),none yet)) + module against KDIR=$(KDIR)"
+	@echo "make deps         install the Debian packages rund needs (apt-get)"
+	@echo "make kernel       build (or reuse) the patched test kernel -> build/linux"
+	@echo "make kernel-debug the lockdep/KASAN/kmemleak variant -> build/linux-debug"
+	@echo "make selftests    static test binaries for the guests -> build/selftests"
+	@echo "make check        all tests: host unit tests + guest suites (TAP summary)"
+	@echo "make check-tier1  the same without the debug-kernel tier"
+	@echo "make demo         boot a guest, start 200 sandboxes through the pool vs mkdir"
+
+userspace:
+	@for d in $(USER_DIRS); do $(MAKE) -C $$d BUILD=$(BUILD)/$$d || exit 1; done
+
+module:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
+		{ echo "make: KDIR '$(KDIR)' is not a kernel build dir (make deps, or KDIR=...)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+deps:
+	scripts/deps.sh
+
+kernel:
+	scripts/kernel/build.sh test
+
+kernel-debug:
+	scripts/kernel/build.sh debug
+
+selftests:
+	$(MAKE) -C selftests O=$(BUILD)/selftests
+
+check:
+	scripts/check
+
+check-tier1:
+	RUND_TIERS=1 scripts/check
+
+demo:
+	scripts/demo
+
+clean:
+	@test -z "$(KDIR)" -o ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	@for d in $(USER_DIRS); do $(MAKE) -C $$d BUILD=$(BUILD)/$$d clean; done
+	rm -rf $(BUILD)/selftests $(BUILD)/mod $(BUILD)/payload $(BUILD)/logs

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package rund needs to build, test and benchmark. Idempotent: it
+# only calls apt-get when something is missing.
+set -euo pipefail
+
+pkgs=(
+	# kernel build
+	linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev dwarves cpio
+	xz-utils kmod rsync ccache python3 git
+	# stock test kernel + headers for out-of-tree module builds
+	linux-image-amd64 linux-headers-amd64
+	# guests
+	qemu-system-x86 busybox-static file
+	# userspace libraries (helper, prepatch-tool)
+	pkg-config libjson-c-dev
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

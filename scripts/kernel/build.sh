@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the rund host/test kernel from Debian's linux-source-6.1 with patches/host applied.
+#
+#   scripts/kernel/build.sh [test|debug]      build (or reuse) and print the object dir
+#   scripts/kernel/build.sh source            extract (or reuse) the pristine tree, print it
+#
+# The result is cached under $RUND_CACHE/kernel/<variant>-<key>, where <key> hashes the
+# source package version, every patch in patches/host/, the config fragments and the
+# recipe version below. An unchanged input set is never rebuilt; a changed one gets a
+# fresh worktree of the pristine source (a git repo, so `git am` leaves a reviewable
+# history) and its own object dir.
+#
+# The object dir is a valid KDIR for external modules: make -C <obj> M=$PWD/module.
+set -euo pipefail
+
+variant=${1:-test}
+case "$variant" in
+test | debug | source) ;;
+*)
+	echo "build.sh: unknown variant '$variant' (want: test, debug or source)" >&2
+	exit 2
+	;;
+esac
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${RUND_CACHE:-$HOME/.cache/rund}
+jobs=${JOBS:-$(nproc)}
+tarball=/usr/src/linux-source-6.1.tar.xz
+
+log() { printf 'kernel[%s]: %s\n' "$variant" "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+[ -r "$tarball" ] || die "$tarball missing: run 'make deps' (installs linux-source-6.1)"
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+
+# One pristine tree per source package version, committed so every build can be a worktree.
+# Caller holds the cache lock.
+ensure_pristine() {
+	pristine=$cache/src/linux-$srcver
+	[ -e "$pristine/.rund-pristine" ] && return 0
+	log "extracting $tarball ($srcver)"
+	rm -rf "$pristine" "$pristine.tmp"
+	mkdir -p "$pristine.tmp"
+	tar -xf "$tarball" -C "$pristine.tmp" --strip-components=1
+	(
+		cd "$pristine.tmp"
+		git init -q
+		# Debian's .gitignore ignores the whole top level: force-add the pristine tarball.
+		git add -f -A
+		git -c user.name=rund -c user.email=rund@localhost commit -qm "linux-source-6.1 $srcver (pristine)"
+		git tag pristine
+	)
+	mv "$pristine.tmp" "$pristine"
+	touch "$pristine/.rund-pristine"
+}
+
+mkdir -p "$cache/src" "$cache/kernel"
+if [ "$variant" = source ] && [ -e "$cache/src/linux-$srcver/.rund-pristine" ]; then
+	echo "$cache/src/linux-$srcver"
+	exit 0
+fi
+exec 9>"$cache/kernel/.lock"
+flock 9
+ensure_pristine
+if [ "$variant" = source ]; then
+	echo "$pristine"
+	exit 0
+fi
+
+fragments=("$top/scripts/kconfig/test.config")
+[ "$variant" = debug ] && fragments+=("$top/scripts/kconfig/debug.config")
+patches=()
+while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/host" -maxdepth 1 -name '*.patch' ! -name '0000-*' | sort)
+
+# Bump when the recipe below changes what gets built (not for comments or logging).
+recipe=1
+key=$( {
+	echo "$srcver recipe $recipe"
+	cat "${fragments[@]}"
+	[ ${#patches[@]} -eq 0 ] || cat "${patches[@]}"
+} | sha256sum | cut -c1-16)
+dir=$cache/kernel/$variant-$key
+
+link_result() {
+	mkdir -p "$top/build"
+	local name=linux
+	[ "$variant" = debug ] && name=linux-debug
+	ln -sfn "$dir/obj" "$top/build/$name"
+	echo "$dir/obj"
+}
+
+if [ -e "$dir/.done" ]; then
+	log "cached: $dir (key $key)"
+	link_result
+	exit 0
+fi
+
+rm -rf "$dir"
+git -C "$pristine" worktree prune
+mkdir -p "$dir"
+git -C "$pristine" worktree add -q --detach "$dir/src" pristine
+if [ ${#patches[@]} -gt 0 ]; then
+	log "applying ${#patches[@]} patch(es) from patches/host"
+	git -C "$dir/src" -c user.name=rund -c user.email=rund@localhost am -q "${patches[@]}" ||
+		die "git am failed; see $dir/src"
+fi
+
+# ccache: relativise paths so worktrees with different names share hits.
+export CCACHE_BASEDIR=$cache/kernel CCACHE_NOHASHDIR=1
+export KBUILD_BUILD_TIMESTAMP="rund" KBUILD_BUILD_USER=rund KBUILD_BUILD_HOST=rund
+kmake() { make -s -C "$dir/src" O="$dir/obj" CC="ccache gcc" -j"$jobs" "$@"; }
+
+log "configuring (tinyconfig + ${fragments[*]##*/})"
+kmake tinyconfig >/dev/null
+"$dir/src/scripts/kconfig/merge_config.sh" -m -O "$dir/obj" "$dir/obj/.config" "${fragments[@]}" >/dev/null
+kmake olddefconfig
+"$top/scripts/kernel/check-config.sh" "$dir/obj/.config" "${fragments[@]}" ||
+	die "config fragment not honoured (see above)"
+
+log "building bzImage + modules with $jobs jobs"
+start=$(date +%s)
+kmake bzImage modules >"$dir/build.log" 2>&1 || {
+	tail -40 "$dir/build.log" >&2
+	die "kernel build failed; full log: $dir/build.log"
+}
+log "built in $(($(date +%s) - start)) s"
+echo "$key" >"$dir/.done"
+link_result

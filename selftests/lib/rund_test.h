@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers shared by rund's selftests: cgroupfs file I/O, live test tasks and
+ * /proc/PID/cgroup checks. Static inline so each test stays one static binary.
+ */
+#ifndef RUND_TEST_H
+#define RUND_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* @buf = "@dir/@name"; 0, or -1 with ENAMETOOLONG when it does not fit. */
+static inline int rt_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Read @dir/@file into @buf (NUL-terminated); bytes read or -1 with errno set. */
+static inline ssize_t rt_read_file(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (rt_path(path, sizeof(path), dir, file))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/* Write @val to @dir/@file in one write(); 0 or -1 with errno set. */
+static inline int rt_write_file(const char *dir, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+	ssize_t len = strlen(val), n;
+	int fd;
+
+	if (rt_path(path, sizeof(path), dir, file))
+		return -1;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, len);
+	close(fd);
+	return n == len ? 0 : -1;
+}
+
+static inline int rt_attach(const char *dir, pid_t pid)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return rt_write_file(dir, "cgroup.procs", buf);
+}
+
+/* 1 when @dir/@file has a line equal to @line, 0 when not, -1 on error. */
+static inline int rt_file_has_line(const char *dir, const char *file, const char *line)
+{
+	char buf[65536], *tok, *save;
+
+	if (rt_read_file(dir, file, buf, sizeof(buf)) < 0)
+		return -1;
+	for (tok = strtok_r(buf, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+		if (!strcmp(tok, line))
+			return 1;
+	return 0;
+}
+
+/* How many lines of /proc/@pid/cgroup end with @suffix (which includes the '\n'). */
+static inline int rt_proc_cgroup_count(pid_t pid, const char *suffix)
+{
+	char dir[64], buf[4096], *p = buf, *nl;
+	size_t slen = strlen(suffix);
+	int count = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	if (rt_read_file(dir, "cgroup", buf, sizeof(buf)) < 0)
+		return -1;
+	while ((nl = strchr(p, '\n'))) {
+		size_t llen = nl - p + 1;
+
+		if (llen >= slen && !strncmp(nl + 1 - slen, suffix, slen))
+			count++;
+		p = nl + 1;
+	}
+	return count;
+}
+
+/* A child that sleeps until killed: a live task to attach. */
+static inline pid_t rt_spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static inline void rt_kill_wait(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+#endif /* RUND_TEST_H */
