@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - rund-prepatch command line.
+ *
+ *   rund-prepatch scan [--json] VMLINUX
+ *
+ * scan: validates VMLINUX (ELF64 x86-64 ET_EXEC, Linux 6.1.x from
+ * linux_banner), walks every boot-time patch site table that
+ * alternative_instructions() (arch/x86/kernel/alternative.c) consumes and
+ * prints per kind the number of entries, of sites, and of sites whose
+ * target is out of range.  Any bad input, including a single out-of-range
+ * site, prints one message "rund-prepatch: FILE: PROBLEM" on stderr, writes
+ * nothing on stdout and exits 2.  Usage errors exit 1.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "diag.h"
+#include "kelf.h"
+#include "kversion.h"
+#include "sites.h"
+
+#define EXIT_USAGE	1
+#define EXIT_BADINPUT	2
+
+struct scan_result {
+	struct kversion ver;
+	struct site_stats st[16];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rund-prepatch scan [--json] VMLINUX\n"
+		"  scan   list the boot-time text patch sites of a Linux 6.1 x86-64 vmlinux\n"
+		"exit: 0 ok, 1 usage, 2 bad input (one message on stderr, nothing on stdout)\n");
+}
+
+/* First kind with an out-of-range site becomes the error. */
+static int check_ranges(const struct scan_result *r, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < nr_site_kinds; i++) {
+		const struct site_stats *st = &r->st[i];
+		const struct site *s = &st->first_bad;
+
+		if (!st->out_of_range)
+			continue;
+		return diag_set(d, "entry out of range: %s entry %zu (at 0x%llx): %s "
+				"(target 0x%llx, len %u); %zu of %zu %s sites bad",
+				st->kind->sec, s->index, (unsigned long long)s->entry_va,
+				st->first_bad_why, (unsigned long long)s->target, s->len,
+				st->out_of_range, st->sites, st->kind->name);
+	}
+	return 0;
+}
+
+static int scan(const char *path, struct scan_result *r, struct diag *d)
+{
+	struct kelf k;
+	size_t i;
+	int ret = -1;
+
+	if (kelf_open(&k, path, d) || kversion_read(&k, &r->ver, d))
+		goto out;
+	for (i = 0; i < nr_site_kinds; i++)
+		if (sites_scan(&k, &site_kinds[i], &r->st[i], d))
+			goto out;
+	ret = check_ranges(r, d);
+out:
+	kelf_close(&k);
+	return ret;
+}
+
+static void print_text(const char *path, const struct scan_result *r)
+{
+	size_t i;
+
+	printf("file:    %s\n", path);
+	printf("kernel:  %s\n", r->ver.release);
+	printf("banner:  %s\n", r->ver.banner);
+	printf("%-13s %-19s %8s %8s %12s  %s\n", "kind", "section", "entries",
+	       "sites", "out_of_range", "applied by");
+	for (i = 0; i < nr_site_kinds; i++) {
+		const struct site_stats *st = &r->st[i];
+
+		if (!st->present) {
+			printf("%-13s %-19s %8s %8s %12s  %s()\n", st->kind->name,
+			       st->kind->sec, "-", "-", "-", st->kind->consumer);
+			continue;
+		}
+		printf("%-13s %-19s %8zu %8zu %12zu  %s()\n", st->kind->name,
+		       st->kind->sec, st->entries, st->sites, st->out_of_range,
+		       st->kind->consumer);
+	}
+}
+
+static int print_json(const char *path, const struct scan_result *r)
+{
+	json_object *root = json_object_new_object();
+	json_object *kern = json_object_new_object();
+	json_object *sites = json_object_new_array();
+	const char *s;
+	size_t i;
+
+	json_object_object_add(root, "file", json_object_new_string(path));
+	json_object_object_add(kern, "release", json_object_new_string(r->ver.release));
+	json_object_object_add(kern, "banner", json_object_new_string(r->ver.banner));
+	json_object_object_add(root, "kernel", kern);
+	for (i = 0; i < nr_site_kinds; i++) {
+		const struct site_stats *st = &r->st[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "kind", json_object_new_string(st->kind->name));
+		json_object_object_add(o, "section", json_object_new_string(st->kind->sec));
+		json_object_object_add(o, "present", json_object_new_boolean(st->present));
+		json_object_object_add(o, "entry_size", json_object_new_int(st->kind->entsize));
+		json_object_object_add(o, "section_size", json_object_new_int64((int64_t)st->sec_size));
+		json_object_object_add(o, "entries", json_object_new_int64((int64_t)st->entries));
+		json_object_object_add(o, "sites", json_object_new_int64((int64_t)st->sites));
+		json_object_object_add(o, "out_of_range", json_object_new_int64((int64_t)st->out_of_range));
+		json_object_object_add(o, "applied_by", json_object_new_string(st->kind->consumer));
+		json_object_array_add(sites, o);
+	}
+	json_object_object_add(root, "sites", sites);
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	printf("%s\n", s);
+	json_object_put(root);
+	return 0;
+}
+
+static int cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct scan_result r;
+	struct diag d = { "" };
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (nr_site_kinds > sizeof(r.st) / sizeof(r.st[0]))
+		abort();
+	if (scan(argv[optind], &r, &d)) {
+		fprintf(stderr, "rund-prepatch: %s: %s\n", argv[optind], d.msg);
+		return EXIT_BADINPUT;
+	}
+	if (json)
+		print_json(argv[optind], &r);
+	else
+		print_text(argv[optind], &r);
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("rund-prepatch: stdout");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "scan"))
+		return cmd_scan(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sites.c - the table of boot-time text patch site kinds and the walker
+ * (see sites.h).  Rows are in the order alternative_instructions()
+ * (arch/x86/kernel/alternative.c, 6.1) applies them.
+ */
+#include <string.h>
+
+#include "sites.h"
+
+/*
+ * struct alt_instr (arch/x86/include/asm/alternative.h), __packed, 12 bytes:
+ *	s32 instr_offset;	 0  self-relative to &instr_offset
+ *	s32 repl_offset;	 4  self-relative to &repl_offset
+ *	u16 cpuid;		 8  feature bit, bit 15 = ALTINSTR_FLAG_INV
+ *	u8  instrlen;		10
+ *	u8  replacementlen;	11
+ * Emitted by ALTINSTR_ENTRY(); read by apply_alternatives().
+ */
+#define ALT_ENTRY_SIZE		12
+#define ALT_INSTR_OFFSET	0
+#define ALT_REPL_OFFSET		4
+#define ALT_CPUID		8
+#define ALT_INSTRLEN		10
+#define ALT_REPLLEN		11
+
+/*
+ * struct paravirt_patch_site (arch/x86/include/asm/paravirt_types.h), 16
+ * bytes on x86-64: u8 *instr (absolute); u8 type; u8 len; then padding.
+ * _paravirt_alt() emits _ASM_ALIGN; .quad 771b; .byte type; .byte len;
+ * .short clobber; _ASM_ALIGN - so 12 bytes of data padded to 16 (the
+ * clobber short is not part of the C struct).  Read by apply_paravirt().
+ */
+#define PARA_ENTRY_SIZE		16
+#define PARA_INSTR		0
+#define PARA_TYPE		8
+#define PARA_LEN		9
+
+/* x86 ENDBR64 is 4 bytes (f3 0f 1e fa); apply_ibt_endbr() rewrites all 4. */
+#define ENDBR_INSN_SIZE		4
+/* call/jmp rel32 to a thunk: 5 bytes (jcc rel32 is 6). */
+#define THUNK_CALL_SIZE		5
+
+/* apply_alternatives(): instr = (u8 *)&a->instr_offset + a->instr_offset. */
+static void decode_alt(const uint8_t *e, uint64_t va, struct site *s)
+{
+	s->target = va + ALT_INSTR_OFFSET + (int64_t)get_s32(e + ALT_INSTR_OFFSET);
+	s->repl = va + ALT_REPL_OFFSET + (int64_t)get_s32(e + ALT_REPL_OFFSET);
+	s->cpuid = get_u16(e + ALT_CPUID);
+	s->len = e[ALT_INSTRLEN];
+	s->repl_len = e[ALT_REPLLEN];
+}
+
+/* apply_paravirt(): p->instr is an absolute (linked) address. */
+static void decode_para(const uint8_t *e, uint64_t va, struct site *s)
+{
+	(void)va;
+	s->target = get_u64(e + PARA_INSTR);
+	s->type = e[PARA_TYPE];
+	s->len = e[PARA_LEN];
+}
+
+/* apply_retpolines()/apply_returns(): addr = (void *)s + *s. */
+static void decode_thunk_site(const uint8_t *e, uint64_t va, struct site *s)
+{
+	s->target = va + (int64_t)get_s32(e);
+	s->len = THUNK_CALL_SIZE;
+}
+
+/* apply_ibt_endbr(): addr = (void *)s + *s, 4 bytes of ENDBR. */
+static void decode_endbr(const uint8_t *e, uint64_t va, struct site *s)
+{
+	s->target = va + (int64_t)get_s32(e);
+	s->len = ENDBR_INSN_SIZE;
+}
+
+/*
+ * alternatives_smp_lock()/unlock(): ptr = (u8 *)poff + *poff, one lock
+ * prefix byte; "if (!*poff || ...) continue" - zero entries are the page
+ * padding vmlinux.lds.S adds after *(.smp_locks).
+ */
+static void decode_lock(const uint8_t *e, uint64_t va, struct site *s)
+{
+	int32_t off = get_s32(e);
+
+	s->target = va + (int64_t)off;
+	s->len = 1;
+	s->padding = off == 0;
+}
+
+/* The BUG_ON()s of apply_alternatives() and the replacement's location. */
+static const char *check_alt(const struct kelf *k, const struct site *s)
+{
+	const struct ksec *sec;
+
+	if ((s->cpuid & ~ALTINSTR_FLAG_INV) >= X86_NR_FEATURES)
+		return "feature bit beyond (NCAPINTS + NBUGINTS) * 32";
+	if (s->len > MAX_PATCH_LEN)
+		return "instrlen larger than MAX_PATCH_LEN";
+	if (s->repl_len > s->len)
+		return "replacement longer than the original instruction";
+	if (!s->repl_len)
+		return NULL;
+	sec = kelf_section_at(k, s->repl, s->repl_len);
+	if (!sec || !ksec_is_text(sec))
+		return "replacement not inside an executable section";
+	return NULL;
+}
+
+/* BUG_ON(p->len > MAX_PATCH_LEN) in apply_paravirt(). */
+static const char *check_para(const struct kelf *k, const struct site *s)
+{
+	(void)k;
+	if (s->len > MAX_PATCH_LEN)
+		return "len larger than MAX_PATCH_LEN";
+	return NULL;
+}
+
+const struct site_kind site_kinds[] = {
+	{
+		.name = "paravirt",
+		.sec = ".parainstructions",
+		.entsize = PARA_ENTRY_SIZE,
+		.consumer = "apply_paravirt",
+		.decode = decode_para,
+		.check = check_para,
+	},
+	{
+		.name = "retpolines",
+		.sec = ".retpoline_sites",
+		.entsize = sizeof(int32_t),
+		.consumer = "apply_retpolines",
+		.decode = decode_thunk_site,
+	},
+	{
+		.name = "returns",
+		.sec = ".return_sites",
+		.entsize = sizeof(int32_t),
+		.consumer = "apply_returns",
+		.decode = decode_thunk_site,
+	},
+	{
+		.name = "alternatives",
+		.sec = ".altinstructions",
+		.entsize = ALT_ENTRY_SIZE,
+		.required = true,
+		.consumer = "apply_alternatives",
+		.decode = decode_alt,
+		.check = check_alt,
+	},
+	{
+		.name = "ibt_endbr",
+		.sec = ".ibt_endbr_seal",
+		.entsize = sizeof(int32_t),
+		.consumer = "apply_ibt_endbr",
+		.decode = decode_endbr,
+	},
+	{
+		.name = "smp_locks",
+		.sec = ".smp_locks",
+		.entsize = sizeof(int32_t),
+		.consumer = "alternatives_smp_lock",
+		.decode = decode_lock,
+	},
+};
+
+const size_t nr_site_kinds = sizeof(site_kinds) / sizeof(site_kinds[0]);
+
+const struct site_kind *site_kind_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr_site_kinds; i++)
+		if (!strcmp(site_kinds[i].name, name))
+			return &site_kinds[i];
+	return NULL;
+}
+
+/* The table section of @kind, validated; *secp = NULL if optional and absent. */
+static int table_section(const struct kelf *k, const struct site_kind *kind,
+			 const struct ksec **secp, struct diag *d)
+{
+	const struct ksec *sec = kelf_section(k, kind->sec);
+
+	*secp = sec;
+	if (!sec) {
+		if (kind->required)
+			return diag_set(d, "missing section %s (%s sites)",
+					kind->sec, kind->name);
+		return 0;
+	}
+	if (sec->size && !sec->data)
+		return diag_set(d, "section %s has no file contents", kind->sec);
+	if (sec->size % kind->entsize)
+		return diag_set(d, "truncated section %s: size %llu is not a multiple of the %u-byte entry",
+				kind->sec, (unsigned long long)sec->size, kind->entsize);
+	return 0;
+}
+
+int sites_for_each(const struct kelf *k, const struct site_kind *kind,
+		   site_fn fn, void *arg, struct diag *d)
+{
+	const struct ksec *sec;
+	struct site s;
+	size_t i, n;
+	int ret;
+
+	if (table_section(k, kind, &sec, d))
+		return -1;
+	if (!sec)
+		return 0;
+	n = sec->size / kind->entsize;
+	for (i = 0; i < n; i++) {
+		memset(&s, 0, sizeof(s));
+		s.index = i;
+		s.entry_va = sec->addr + i * kind->entsize;
+		kind->decode(sec->data + i * kind->entsize, s.entry_va, &s);
+		ret = fn(&s, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+const char *site_problem(const struct kelf *k, const struct site_kind *kind,
+			 const struct site *s)
+{
+	const struct ksec *sec = kelf_section_at(k, s->target, s->len);
+
+	if (!sec || !ksec_is_text(sec)) {
+		sec = kelf_section_at(k, s->target, 1);
+		if (sec && ksec_is_text(sec))
+			return "target runs past the end of its executable section";
+		return "target not inside an executable section";
+	}
+	return kind->check ? kind->check(k, s) : NULL;
+}
+
+struct scan_ctx {
+	const struct kelf *k;
+	struct site_stats *st;
+};
+
+static int scan_one(const struct site *s, void *arg)
+{
+	struct scan_ctx *c = arg;
+	struct site_stats *st = c->st;
+	const char *why;
+
+	st->entries++;
+	if (s->padding)
+		return 0;
+	st->sites++;
+	why = site_problem(c->k, st->kind, s);
+	if (why && !st->out_of_range++) {
+		st->first_bad = *s;
+		st->first_bad_why = why;
+	}
+	return 0;
+}
+
+int sites_scan(const struct kelf *k, const struct site_kind *kind,
+	       struct site_stats *st, struct diag *d)
+{
+	struct scan_ctx c = { .k = k, .st = st };
+	const struct ksec *sec = kelf_section(k, kind->sec);
+
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	if (sec) {
+		st->present = true;
+		st->sec_addr = sec->addr;
+		st->sec_size = sec->size;
+	}
+	return sites_for_each(k, kind, scan_one, &c, d);
+}

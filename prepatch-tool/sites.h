@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sites.h - enumerate the places where Linux 6.1 x86-64 rewrites its own
+ * text at boot, from the tables the linker collected in vmlinux.
+ *
+ * Each kind of site is one row of site_kinds[] (sites.c), in the style of
+ * the special_entry table in tools/objtool/special.c: section name, entry
+ * size and a decoder that turns one raw entry into a struct site holding
+ * absolute kernel virtual addresses.
+ */
+#ifndef RUND_PREPATCH_SITES_H
+#define RUND_PREPATCH_SITES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "kelf.h"
+
+/* arch/x86/include/asm/cpufeatures.h (6.1): NCAPINTS 22, NBUGINTS 2. */
+#define X86_NCAPINTS		22
+#define X86_NBUGINTS		2
+#define X86_NR_FEATURES		((X86_NCAPINTS + X86_NBUGINTS) * 32)
+/* arch/x86/include/asm/alternative.h: bit 15 of alt_instr.cpuid = "patch if NOT set". */
+#define ALTINSTR_FLAG_INV	(1u << 15)
+/* arch/x86/kernel/alternative.c: MAX_PATCH_LEN (255-1), size of insn_buff[]. */
+#define MAX_PATCH_LEN		(255 - 1)
+
+/* One decoded table entry. */
+struct site {
+	size_t index;		/* entry number in its section */
+	uint64_t entry_va;	/* address of the table entry itself */
+	uint64_t target;	/* address of the instruction(s) patched */
+	uint32_t len;		/* bytes at target the kernel may rewrite */
+	uint64_t repl;		/* alternatives: replacement address */
+	uint32_t repl_len;	/* alternatives: replacement length */
+	uint16_t cpuid;		/* alternatives: feature bit | ALTINSTR_FLAG_INV */
+	uint8_t type;		/* paravirt: paravirt_patch_site.type (pv_ops slot) */
+	bool padding;		/* zero entry the kernel skips (.smp_locks page pad) */
+};
+
+struct site_kind {
+	const char *name;	/* short name used in output */
+	const char *sec;	/* section holding the table */
+	unsigned int entsize;	/* bytes per entry */
+	bool required;		/* present in every x86-64 6.1 vmlinux */
+	const char *consumer;	/* kernel function walking the table */
+	/* Decode the entry at @ent (whose address is @va) into @s. */
+	void (*decode)(const uint8_t *ent, uint64_t va, struct site *s);
+	/*
+	 * Check @s beyond "target lies in kernel text"; return NULL if fine or
+	 * a static string naming the problem.  May be NULL.
+	 */
+	const char *(*check)(const struct kelf *k, const struct site *s);
+};
+
+extern const struct site_kind site_kinds[];
+extern const size_t nr_site_kinds;
+
+const struct site_kind *site_kind_by_name(const char *name);
+
+/*
+ * Call @fn for each entry of @kind's table (padding included, see
+ * site.padding).  Returns -1 with @d set if the table is absent (and
+ * required) or its size is not a multiple of the entry size; returns the
+ * first non-zero value of @fn otherwise.  An absent optional table yields
+ * no calls and 0.
+ */
+typedef int (*site_fn)(const struct site *s, void *arg);
+int sites_for_each(const struct kelf *k, const struct site_kind *kind,
+		   site_fn fn, void *arg, struct diag *d);
+
+/* Why @s is not a valid site, or NULL. */
+const char *site_problem(const struct kelf *k, const struct site_kind *kind,
+			 const struct site *s);
+
+/* Result of scanning one table. */
+struct site_stats {
+	const struct site_kind *kind;
+	bool present;
+	uint64_t sec_addr, sec_size;
+	size_t entries;		/* table entries, padding included */
+	size_t sites;		/* entries that are real sites */
+	size_t out_of_range;	/* sites failing site_problem() */
+	struct site first_bad;	/* valid when out_of_range > 0 */
+	const char *first_bad_why;
+};
+
+int sites_scan(const struct kelf *k, const struct site_kind *kind,
+	       struct site_stats *st, struct diag *d);
+
+#endif
