@@ -25,7 +25,7 @@ import os
 import re
 import sys
 
-TAP_RE = re.compile(r"^(not ok|ok)\s+\d+\s*-?\s*(.*?)(?:\s+#\s*(SKIP|TODO|XFAIL)\b(.*))?$", re.I)
+TAP_RE = re.compile(r"^(not ok|ok)\s+\d+(?:\s+-)?\s*(.*?)\s*(?:#\s*(SKIP|TODO|XFAIL)\b(.*))?$", re.I)
 BEGIN_RE = re.compile(r"^# rund-test: BEGIN (\S+)")
 END_RE = re.compile(r"^# rund-test: END (\S+) exit=(\d+)")
 KSFT_SKIP = 4
