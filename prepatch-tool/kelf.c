@@ -170,7 +170,7 @@ void kelf_close(struct kelf *k)
 	free(k->sec);
 	if (k->elf)
 		elf_end(k->elf);
-	if (k->fd > 0)
+	if (k->fd >= 0)
 		close(k->fd);
 	memset(k, 0, sizeof(*k));
 	k->fd = -1;

@@ -1,0 +1,342 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/run.sh BUILD - TAP tests of rund-prepatch (run by `make check`).
+#
+# 1. unit tests on synthetic bytes (tests/unit.c);
+# 2. `scan` of the real vmlinux files (build/linux, build/linux-debug; SKIP
+#    when absent), with counts checked against readelf and an independent
+#    Python decoder of the tables;
+# 3. bad inputs: each must exit 2 with one message on stderr naming the
+#    file and the problem, and nothing on stdout.
+#
+# RUND_VMLINUX / RUND_VMLINUX_DEBUG override the vmlinux paths.
+set -u
+
+BUILD=${1:?usage: tests/run.sh BUILD}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=$BUILD/rund-prepatch
+MKELF=$BUILD/tests/mkelf
+UNIT=$BUILD/tests/unit
+VMLINUX=${RUND_VMLINUX:-$HERE/../../build/linux/vmlinux}
+VMLINUX_DEBUG=${RUND_VMLINUX_DEBUG:-$HERE/../../build/linux-debug/vmlinux}
+
+T=$(mktemp -d /tmp/rund-prepatch-test.XXXXXX) || exit 1
+trap 'rm -rf "$T"' EXIT
+
+n=0
+fails=0
+pass() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+diag() { sed 's/^/# /'; }
+
+# scan ARGS...: run the tool, leave $rc, $T/out, $T/err
+scan() {
+	"$BIN" scan "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+# --- section helpers (readelf is the oracle for sizes and offsets) -------
+# secfield FILE NAME FIELD: FIELD is addr|off|size, printed in decimal.
+secfield() {
+	local col
+	case $3 in addr) col=3 ;; off) col=4 ;; size) col=5 ;; esac
+	local hex
+	hex=$(readelf -SW "$1" | sed -n 's/^ *\[ *[0-9]*\] *//p' |
+		awk -v n="$2" -v c="$col" '$1 == n { print $c; exit }')
+	[ -n "$hex" ] && echo $((16#$hex))
+}
+
+# poke FILE OFFSET NBYTES VALUE: write VALUE little-endian in place.
+poke() {
+	local i v=$4
+	for ((i = 0; i < $3; i++)); do
+		printf "\\$(printf %03o $(((v >> (8 * i)) & 255)))"
+	done | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# column KIND FIELD: a field of KIND's row in $T/out (entries|sites|oor)
+column() {
+	awk -v k="$1" -v f="$2" '$1 == k {
+		if (f == "entries") print $3; else if (f == "sites") print $4;
+		else print $5 }' "$T/out"
+}
+
+# expect_bad DESC FILE PATTERN: exit 2, empty stdout, one stderr line
+# "rund-prepatch: FILE: ..." containing PATTERN.
+expect_bad() {
+	local desc=$1 file=$2 pat=$3
+	scan "$file"
+	local lines
+	lines=$(wc -l <"$T/err")
+	if [ "$rc" -eq 2 ] && [ ! -s "$T/out" ] && [ "$lines" -eq 1 ] &&
+	   grep -qF "rund-prepatch: $file: " "$T/err" &&
+	   grep -qF -- "$pat" "$T/err"; then
+		pass "$desc: exit 2, \"$(cat "$T/err")\""
+	else
+		fail "$desc: want exit 2 and '$pat', got exit $rc"
+		diag <"$T/err"
+		diag <"$T/out"
+	fi
+}
+
+# --- 1. unit tests ---------------------------------------------------------
+"$UNIT" >"$T/unit" 2>&1
+urc=$?
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) pass "unit: ${line#ok - }" ;;
+	"not ok - "*) fail "unit: ${line#not ok - }" ;;
+	*) echo "# $line" ;;
+	esac
+done <"$T/unit"
+[ $urc -eq 0 ] && pass "unit test binary exits 0" || fail "unit test binary exits $urc"
+
+# --- 2. real vmlinux -------------------------------------------------------
+# Independent decoder: reads the ELF section headers with struct.unpack and
+# counts alternatives / paravirt / smp_locks sites whose target lies in an
+# SHF_ALLOC|SHF_EXECINSTR PROGBITS section.  Prints "kind entries sites in_text".
+oracle() {
+	python3 - "$1" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'rb').read()
+shoff, = struct.unpack_from('<Q', f, 0x28)
+shnum, shstrndx = struct.unpack_from('<HH', f, 0x3c)
+secs = []
+for i in range(shnum):
+    nm, ty, fl, ad, off, sz = struct.unpack_from('<IIQQQQ', f, shoff + 64 * i)
+    secs.append([nm, ty, fl, ad, off, sz])
+stro = secs[shstrndx][4]
+def name(s):
+    return f[stro + s[0]:f.index(b'\0', stro + s[0])].decode()
+by = {name(s): s for s in secs}
+text = [(s[3], s[3] + s[5]) for s in secs if s[1] == 1 and s[2] & 6 == 6]
+def intext(a, n=1):
+    return any(lo <= a and a + max(n, 1) <= hi for lo, hi in text)
+def table(sec, esz, dec):
+    if sec not in by:
+        return
+    _, _, _, ad, off, sz = by[sec]
+    n = sz // esz; sites = ok = 0
+    for i in range(n):
+        r = dec(ad + i * esz, off + i * esz)
+        if r is None:
+            continue
+        sites += 1; ok += intext(*r)
+    print(sec, n, sites, ok)
+def alt(va, o):
+    io, = struct.unpack_from('<i', f, o)
+    return (va + io, f[o + 10])
+def para(va, o):
+    p, = struct.unpack_from('<Q', f, o)
+    return (p, f[o + 9])
+def lock(va, o):
+    x, = struct.unpack_from('<i', f, o)
+    return None if x == 0 else (va + x, 1)
+table('.altinstructions', 12, alt)
+table('.parainstructions', 16, para)
+table('.smp_locks', 4, lock)
+PY
+}
+
+real_tests() {
+	local label=$1 v=$2
+	if [ ! -f "$v" ]; then
+		skip "$label: scan real vmlinux" "$v not built (make kernel)"
+		return
+	fi
+	scan "$v"
+	if [ "$rc" -eq 0 ] && [ ! -s "$T/err" ]; then
+		pass "$label: scan exits 0 with no stderr"
+	else
+		fail "$label: scan exits $rc"; diag <"$T/err"; return
+	fi
+	diag <"$T/out"
+	grep -qE '^kernel: +6\.1\.[0-9]+' "$T/out" &&
+		pass "$label: kernel release 6.1.x read from linux_banner" ||
+		fail "$label: no 6.1.x kernel line"
+
+	local asz psz lsz
+	asz=$(secfield "$v" .altinstructions size)
+	psz=$(secfield "$v" .parainstructions size)
+	lsz=$(secfield "$v" .smp_locks size)
+	[ -n "$asz" ] && [ "$(column alternatives entries)" = $((asz / 12)) ] &&
+	   [ "$(column alternatives sites)" = $((asz / 12)) ] && [ $((asz % 12)) -eq 0 ] &&
+		pass "$label: alternatives = .altinstructions size $asz / 12 = $((asz / 12))" ||
+		fail "$label: alternatives $(column alternatives entries) != $asz / 12"
+	[ -n "$psz" ] && [ "$(column paravirt entries)" = $((psz / 16)) ] &&
+	   [ "$(column paravirt sites)" = $((psz / 16)) ] &&
+		pass "$label: paravirt = .parainstructions size $psz / 16 = $((psz / 16))" ||
+		fail "$label: paravirt $(column paravirt entries) != $psz / 16"
+	[ -n "$lsz" ] && [ "$(column smp_locks entries)" = $((lsz / 4)) ] &&
+		pass "$label: smp_locks entries = .smp_locks size $lsz / 4" ||
+		fail "$label: smp_locks entries $(column smp_locks entries) != $lsz / 4"
+
+	local k bad=0
+	for k in paravirt retpolines returns alternatives ibt_endbr smp_locks; do
+		local o sec
+		o=$(column $k oor)
+		sec=$(awk -v k=$k '$1 == k { print $2 }' "$T/out")
+		if [ -n "$(secfield "$v" "$sec" size)" ]; then
+			[ "$o" = 0 ] || bad=1
+		else
+			[ "$o" = - ] || bad=1	# absent section shown as "-"
+		fi
+	done
+	[ $bad -eq 0 ] && pass "$label: every site target in range; absent tables shown as -" ||
+		fail "$label: out_of_range column wrong"
+
+	if ! command -v python3 >/dev/null; then
+		skip "$label: independent decoder" "python3 missing"
+	else
+		oracle "$v" >"$T/oracle" 2>&1
+		local sec e s i good=1
+		while read -r sec e s i; do
+			local kind
+			case $sec in
+			.altinstructions) kind=alternatives ;;
+			.parainstructions) kind=paravirt ;;
+			.smp_locks) kind=smp_locks ;;
+			*) good=0; continue ;;
+			esac
+			[ "$e" = "$(column $kind entries)" ] && [ "$s" = "$(column $kind sites)" ] &&
+			   [ "$s" = "$i" ] || good=0
+		done <"$T/oracle"
+		[ $good -eq 1 ] && [ "$(wc -l <"$T/oracle")" -eq 3 ] &&
+			pass "$label: independent decoder agrees (entries, sites, all targets in text)" ||
+			{ fail "$label: independent decoder disagrees"; diag <"$T/oracle"; }
+	fi
+
+	scan --json "$v"
+	if [ "$rc" -eq 0 ] && command -v python3 >/dev/null; then
+		python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+a = [s for s in j["sites"] if s["kind"] == "alternatives"][0]
+assert j["kernel"]["release"].startswith("6.1."), j["kernel"]
+assert a["entries"] == a["section_size"] // 12 == int(sys.argv[2]) // 12, a
+assert all(s["out_of_range"] == 0 for s in j["sites"])
+' "$T/out" "$asz" 2>"$T/err" &&
+			pass "$label: --json output parses and matches" ||
+			{ fail "$label: --json output"; diag <"$T/err"; }
+	else
+		[ "$rc" -eq 0 ] && skip "$label: --json" "python3 missing" ||
+			fail "$label: --json exits $rc"
+	fi
+}
+
+real_tests "vmlinux" "$VMLINUX"
+real_tests "vmlinux-debug" "$VMLINUX_DEBUG"
+
+# --- 3. bad input ----------------------------------------------------------
+"$BIN" >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] && pass "usage: no arguments exits 1" || fail "usage: no arguments exits $rc"
+"$BIN" scan >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] && pass "usage: scan without file exits 1" || fail "usage: scan without file exits $rc"
+"$BIN" frobnicate x >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] && pass "usage: unknown command exits 1" || fail "usage: unknown command exits $rc"
+
+printf 'hello, this is not a kernel\n' >"$T/text"
+expect_bad "text file" "$T/text" "not an ELF file"
+: >"$T/empty"
+expect_bad "empty file" "$T/empty" "not an ELF file"
+expect_bad "missing file" "$T/nonexistent" "cannot open: No such file or directory"
+expect_bad "directory" "$T" "not a regular file"
+"$MKELF" elf32 "$T/elf32" &&
+	expect_bad "32-bit ELF" "$T/elf32" "not a 64-bit ELF file (class ELFCLASS32)"
+"$MKELF" bigend "$T/bigend" &&
+	expect_bad "big-endian ELF64" "$T/bigend" "not a little-endian ELF file"
+"$MKELF" arm64 "$T/arm64" &&
+	expect_bad "aarch64 ELF64" "$T/arm64" "not an x86-64 ELF file (e_machine 183)"
+"$MKELF" dyn "$T/dyn" &&
+	expect_bad "x86-64 ET_DYN" "$T/dyn" "ELF type is ET_DYN"
+printf 'int f(void) { return 1; }\n' >"$T/obj.c"
+if cc -c -o "$T/obj.o" "$T/obj.c" 2>/dev/null; then
+	expect_bad "x86-64 object file (ET_REL)" "$T/obj.o" "need ET_EXEC (vmlinux)"
+else
+	skip "x86-64 object file (ET_REL)" "cc -c failed"
+fi
+
+if [ ! -f "$VMLINUX" ]; then
+	for t in truncated-4k truncated-tail section-past-eof no-altinstructions \
+		 odd-altinstructions stripped alt-out-of-range alt-repl-out-of-range \
+		 para-out-of-range \
+		 version-6.2; do
+		skip "$t" "$VMLINUX not built (make kernel)"
+	done
+else
+	head -c 4096 "$VMLINUX" >"$T/trunc4k"
+	expect_bad "first 4 KiB of vmlinux" "$T/trunc4k" \
+		"truncated: section header table ends at byte"
+	sz=$(stat -c %s "$VMLINUX")
+	head -c $((sz - 100)) "$VMLINUX" >"$T/trunctail"
+	expect_bad "vmlinux missing its last 100 bytes" "$T/trunctail" \
+		"truncated: section header table ends at byte $sz, file has $((sz - 100)) bytes"
+
+	# Section header of .altinstructions claims more bytes than the file has.
+	cp "$VMLINUX" "$T/bigsec"
+	shoff=$(readelf -hW "$VMLINUX" | awk -F: '/Start of section headers/ { print $2 + 0 }')
+	idx=$(readelf -SW "$VMLINUX" | sed -n 's/^ *\[ *\([0-9]*\)\] *\.altinstructions .*/\1/p')
+	poke "$T/bigsec" $((shoff + 64 * idx + 32)) 8 $((sz))
+	expect_bad "section extends past end of file" "$T/bigsec" \
+		"truncated section .altinstructions: bytes"
+	rm -f "$T/bigsec"
+
+	objcopy --remove-section .altinstructions "$VMLINUX" "$T/noalt" &&
+		expect_bad "vmlinux without .altinstructions" "$T/noalt" \
+			"missing section .altinstructions"
+	rm -f "$T/noalt"
+	head -c 18 /dev/zero >"$T/18"
+	objcopy --update-section .altinstructions="$T/18" "$VMLINUX" "$T/odd" &&
+		expect_bad ".altinstructions of 18 bytes" "$T/odd" \
+			"truncated section .altinstructions: size 18 is not a multiple of the 12-byte entry"
+	rm -f "$T/odd"
+	objcopy --strip-all "$VMLINUX" "$T/stripped" &&
+		expect_bad "stripped vmlinux" "$T/stripped" "no symbol table (.symtab)"
+	rm -f "$T/stripped"
+
+	# alt_instr #5: instr_offset pointing 2 GiB away.
+	cp "$VMLINUX" "$T/altoor"
+	aoff=$(secfield "$VMLINUX" .altinstructions off)
+	aaddr=$(secfield "$VMLINUX" .altinstructions addr)
+	poke "$T/altoor" $((aoff + 5 * 12)) 4 $((0x7fffff00))
+	expect_bad "alt_instr with target outside text" "$T/altoor" \
+		"entry out of range: .altinstructions entry 5 (at 0x$(printf %x $((aaddr + 60))))"
+	# first alt_instr with a replacement: replacement moved into .rodata
+	cp "$VMLINUX" "$T/altrepl"
+	rodata=$(secfield "$VMLINUX" .rodata addr)
+	r=0
+	while [ "$(od -An -tu1 -j $((aoff + r * 12 + 11)) -N1 "$VMLINUX" | tr -d ' ')" = 0 ]; do
+		r=$((r + 1))
+	done
+	poke "$T/altrepl" $((aoff + r * 12 + 4)) 4 $((rodata - (aaddr + r * 12 + 4)))
+	expect_bad "alt_instr with replacement outside text" "$T/altrepl" \
+		"entry $r (at 0x$(printf %x $((aaddr + r * 12)))): replacement not inside an executable section"
+	rm -f "$T/altoor" "$T/altrepl"
+
+	# paravirt_patch_site #3: instr = .rodata start
+	cp "$VMLINUX" "$T/paraoor"
+	poff=$(secfield "$VMLINUX" .parainstructions off)
+	poke "$T/paraoor" $((poff + 3 * 16)) 8 "$rodata"
+	expect_bad "paravirt site pointing into .rodata" "$T/paraoor" \
+		"entry out of range: .parainstructions entry 3"
+	rm -f "$T/paraoor"
+
+	# linux_banner "Linux version 6.1." -> "Linux version 6.2."
+	cp "$VMLINUX" "$T/v62"
+	bva=$((16#$(readelf -sW "$VMLINUX" | awk '$8 == "linux_banner" { print $2; exit }')))
+	roff=$(secfield "$VMLINUX" .rodata off)
+	boff=$((bva - rodata + roff))
+	if [ "$(dd if="$VMLINUX" bs=1 skip=$boff count=18 status=none)" = "Linux version 6.1." ]; then
+		printf '2' | dd of="$T/v62" bs=1 seek=$((boff + 16)) conv=notrunc status=none
+		expect_bad "kernel version 6.2" "$T/v62" "kernel version 6.2."
+	else
+		fail "linux_banner not found at file offset $boff"
+	fi
+	rm -f "$T/v62"
+fi
+
+echo "1..$n"
+[ $fails -eq 0 ] || echo "# $fails of $n tests failed"
+[ $fails -eq 0 ]
