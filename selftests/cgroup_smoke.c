@@ -78,24 +78,10 @@ static const struct hier *hier_with(const struct hier *h, int n, const char *ctr
 	return NULL;
 }
 
-/*
- * mkdir @name under @h. A v1 cpuset child starts with empty cpus/mems and refuses tasks
- * (-ENOSPC) until they are set, so copy the parent's, as every v1 runtime must.
- */
+/* mkdir @h/@name as a cgroup; @dir receives the path. */
 static int cg_mkdir(const struct hier *h, const char *name, char *dir, size_t len)
 {
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	char buf[256];
-
-	if (rt_path(dir, len, h->path, name) || mkdir(dir, 0755))
-		return -1;
-	if (h->v2 || !has_controller(h, "cpuset"))
-		return 0;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if (rt_read_file(h->path, files[i], buf, sizeof(buf)) < 0 ||
-		    rt_write_file(dir, files[i], buf))
-			return -1;
-	return 0;
+	return rt_path(dir, len, h->path, name) ? -1 : rt_mkdir_cg(dir);
 }
 
 FIXTURE(cg) {

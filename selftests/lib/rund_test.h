@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,6 +71,33 @@ static inline int rt_attach(const char *dir, pid_t pid)
 
 	snprintf(buf, sizeof(buf), "%d", pid);
 	return rt_write_file(dir, "cgroup.procs", buf);
+}
+
+/*
+ * mkdir a cgroup at @dir. A v1 cpuset child (it has cpuset.cpus but, unlike v2, no
+ * cgroup.controllers) starts with empty cpus/mems and refuses tasks with ENOSPC until
+ * they are set: copy the parent's, as every v1 runtime must.
+ */
+static inline int rt_mkdir_cg(const char *dir)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char parent[PATH_MAX], buf[256], *slash;
+
+	if (mkdir(dir, 0755))
+		return -1;
+	if (rt_read_file(dir, "cgroup.controllers", buf, sizeof(buf)) >= 0 ||
+	    rt_read_file(dir, "cpuset.cpus", buf, sizeof(buf)) < 0)
+		return 0;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (rt_read_file(parent, files[i], buf, sizeof(buf)) < 0 ||
+		    rt_write_file(dir, files[i], buf))
+			return -1;
+	return 0;
 }
 
 /* 1 when @dir/@file has a line equal to @line, 0 when not, -1 on error. */
