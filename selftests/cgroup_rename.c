@@ -381,7 +381,8 @@ static void *reader(void *p)
 	return NULL;
 }
 
-TEST_F(rn, concurrent_renames_with_readers)
+/* minutes, not seconds, on a lockdep + KASAN kernel under TCG */
+TEST_F_TIMEOUT(rn, concurrent_renames_with_readers, 900)
 {
 	pthread_t rt[NR_RENAMERS], wt[NR_READERS];
 	struct renamer_arg args[NR_RENAMERS];

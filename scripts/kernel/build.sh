@@ -75,7 +75,11 @@ fi
 fragments=("$top/scripts/kconfig/test.config")
 [ "$variant" = debug ] && fragments+=("$top/scripts/kconfig/debug.config")
 patches=()
-while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/host" -maxdepth 1 -name '*.patch' ! -name '0000-*' | sort)
+# RUND_PATCHES=none builds the same config without patches/host (the baseline the
+# benchmarks compare the patched kernel against); it is cached like any other input set.
+if [ "${RUND_PATCHES:-host}" != none ]; then
+	while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/host" -maxdepth 1 -name '*.patch' ! -name '0000-*' | sort)
+fi
 
 # Bump when the recipe below changes what gets built (not for comments or logging).
 recipe=1
@@ -90,6 +94,7 @@ link_result() {
 	mkdir -p "$top/build"
 	local name=linux
 	[ "$variant" = debug ] && name=linux-debug
+	[ "${RUND_PATCHES:-host}" = none ] && name=$name-unpatched
 	ln -sfn "$dir/obj" "$top/build/$name"
 	echo "$dir/obj"
 }
