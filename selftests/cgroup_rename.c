@@ -282,10 +282,9 @@ static void race_fail(struct race *r, int line, const char *what, const char *na
 {
 	int zero = 0;
 
-	/* truncating a long name in the report is fine */
-	if (atomic_compare_exchange_strong(&r->bad, &zero, line) &&
-	    snprintf(r->why, sizeof(r->why), "%s: '%s'", what, name) >= (int)sizeof(r->why))
-		r->why[sizeof(r->why) - 1] = '\0';
+	/* bounded so the report always fits in why[]; a long name is cut short */
+	if (atomic_compare_exchange_strong(&r->bad, &zero, line))
+		snprintf(r->why, sizeof(r->why), "%.64s: '%.160s'", what, name);
 }
 
 /* A sibling's name is "s<i>-g<k>": parse it; -1 when torn or foreign. */
