@@ -79,6 +79,7 @@ patches=()
 # benchmarks compare the patched kernel against); it is cached like any other input set.
 if [ "${RUND_PATCHES:-host}" != none ]; then
 	while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/host" -maxdepth 1 -name '*.patch' ! -name '0000-*' | sort)
+	fragments+=("$top/scripts/kconfig/rund.config")
 fi
 
 # Bump when the recipe below changes what gets built (not for comments or logging).

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rund-cgpool: command line for the rund_cgpool module (/dev/rund_cgpool).
+ *
+ *   rund-cgpool setup DIR --size N [--low N] [LIMITS]
+ *   rund-cgpool acquire NAME [--pid PID] [LIMITS]
+ *   rund-cgpool release NAME | --id ID
+ *   rund-cgpool lookup NAME | --id ID
+ *   rund-cgpool stats [--sync]
+ *   rund-cgpool teardown [--keep-busy]
+ *   LIMITS: --cpu-max QUOTA_US/PERIOD_US|max/PERIOD_US --cpus LIST --mems LIST
+ *           --memory-max BYTES|max --pids-max N|max
+ *   global: --json (machine-readable output), --dry-run (print the request, no ioctl)
+ *
+ * Every failure names the bad input or the ioctl's errno (the module also logs one dmesg
+ * line saying why) and exits 1; usage errors exit 2.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <linux/rund_cgpool.h>
+
+struct opts {
+	int json, dry_run, sync, keep_busy;
+	int has_id;
+	__u64 id;
+	__s32 pid;
+	__u32 size, low;
+	struct rund_cgpool_limits lim;
+};
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rund-cgpool: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(see the top of helper/rund-cgpool.c or run without arguments)\n", stderr);
+	exit(2);
+}
+
+/* "max" (→ RUND_CGPOOL_UNLIMITED when @max_ok) or a decimal u64, else a usage error */
+static __u64 parse_u64(const char *what, const char *s, int max_ok)
+{
+	char *end;
+	unsigned long long v;
+
+	if (max_ok && !strcmp(s, "max"))
+		return RUND_CGPOOL_UNLIMITED;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-')
+		usage_error("%s: '%s' is not a number%s", what, s, max_ok ? " or 'max'" : "");
+	return v;
+}
+
+static void parse_cpu_max(struct rund_cgpool_limits *lim, const char *s)
+{
+	const char *slash = strchr(s, '/');
+	char quota[32];
+
+	if (!slash || (size_t)(slash - s) >= sizeof(quota))
+		usage_error("--cpu-max: '%s' is not QUOTA_US/PERIOD_US or max/PERIOD_US", s);
+	memcpy(quota, s, slash - s);
+	quota[slash - s] = '\0';
+	lim->cpu_quota_us = !strcmp(quota, "max") ? -1 :
+			    (__s64)parse_u64("--cpu-max quota", quota, 0);
+	lim->cpu_period_us = parse_u64("--cpu-max period", slash + 1, 0);
+	lim->mask |= RUND_CGPOOL_LIM_CPU;
+}
+
+static void copy_str(const char *what, char *dst, size_t len, const char *src)
+{
+	if (strlen(src) >= len)
+		usage_error("%s: '%s' is longer than %zu bytes", what, src, len - 1);
+	strcpy(dst, src);
+}
+
+enum { OPT_SIZE = 256, OPT_LOW, OPT_PID, OPT_ID, OPT_CPU_MAX, OPT_CPUS, OPT_MEMS, OPT_MEM_MAX, OPT_PIDS_MAX,
+	OPT_JSON, OPT_DRY, OPT_SYNC, OPT_KEEP };
+
+static const struct option longopts[] = {
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "low", required_argument, NULL, OPT_LOW },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "cpu-max", required_argument, NULL, OPT_CPU_MAX },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "mems", required_argument, NULL, OPT_MEMS },
+	{ "memory-max", required_argument, NULL, OPT_MEM_MAX },
+	{ "pids-max", required_argument, NULL, OPT_PIDS_MAX },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "dry-run", no_argument, NULL, OPT_DRY },
+	{ "sync", no_argument, NULL, OPT_SYNC },
+	{ "keep-busy", no_argument, NULL, OPT_KEEP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void parse_opt(struct opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_SIZE: o->size = parse_u64("--size", arg, 0); break;
+	case OPT_LOW: o->low = parse_u64("--low", arg, 0); break;
+	case OPT_PID: o->pid = parse_u64("--pid", arg, 0); break;
+	case OPT_ID: o->id = parse_u64("--id", arg, 0); o->has_id = 1; break;
+	case OPT_CPU_MAX: parse_cpu_max(&o->lim, arg); break;
+	case OPT_CPUS:
+		copy_str("--cpus", o->lim.cpuset_cpus, sizeof(o->lim.cpuset_cpus), arg);
+		o->lim.mask |= RUND_CGPOOL_LIM_CPUSET_CPUS;
+		break;
+	case OPT_MEMS:
+		copy_str("--mems", o->lim.cpuset_mems, sizeof(o->lim.cpuset_mems), arg);
+		o->lim.mask |= RUND_CGPOOL_LIM_CPUSET_MEMS;
+		break;
+	case OPT_MEM_MAX:
+		o->lim.memory_max = parse_u64("--memory-max", arg, 1);
+		o->lim.mask |= RUND_CGPOOL_LIM_MEMORY;
+		break;
+	case OPT_PIDS_MAX:
+		o->lim.pids_max = parse_u64("--pids-max", arg, 1);
+		o->lim.mask |= RUND_CGPOOL_LIM_PIDS;
+		break;
+	case OPT_JSON: o->json = 1; break;
+	case OPT_DRY: o->dry_run = 1; break;
+	case OPT_SYNC: o->sync = 1; break;
+	case OPT_KEEP: o->keep_busy = 1; break;
+	default: usage_error("unknown option");
+	}
+}
+
+/* --- output ----------------------------------------------------------------------------- */
+
+static void add_u64(json_object *j, const char *k, __u64 v)
+{
+	json_object_object_add(j, k, json_object_new_uint64(v));
+}
+
+static json_object *limits_json(const struct rund_cgpool_limits *l)
+{
+	json_object *j = json_object_new_object();
+
+	add_u64(j, "mask", l->mask);
+	if (l->mask & RUND_CGPOOL_LIM_CPU) {
+		json_object_object_add(j, "cpu_quota_us", json_object_new_int64(l->cpu_quota_us));
+		add_u64(j, "cpu_period_us", l->cpu_period_us);
+	}
+	if (l->mask & RUND_CGPOOL_LIM_CPUSET_CPUS)
+		json_object_object_add(j, "cpus", json_object_new_string(l->cpuset_cpus));
+	if (l->mask & RUND_CGPOOL_LIM_CPUSET_MEMS)
+		json_object_object_add(j, "mems", json_object_new_string(l->cpuset_mems));
+	if (l->mask & RUND_CGPOOL_LIM_MEMORY)
+		add_u64(j, "memory_max", l->memory_max);
+	if (l->mask & RUND_CGPOOL_LIM_PIDS)
+		add_u64(j, "pids_max", l->pids_max);
+	return j;
+}
+
+/* Print @j as JSON, or as "key value" lines; consumes @j. */
+static void emit(const struct opts *o, json_object *j)
+{
+	if (o->json) {
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	} else {
+		json_object_object_foreach(j, k, v)
+			printf("%s %s\n", k, json_object_get_string(v));
+	}
+	json_object_put(j);
+}
+
+static json_object *stats_json(const struct rund_cgpool_stats *s)
+{
+	static const struct { const char *k; size_t off; } f[] = {
+#define F(x) { #x, offsetof(struct rund_cgpool_stats, x) }
+		F(pool_size), F(low_watermark), F(total), F(idle), F(busy), F(recycling),
+		F(stuck), F(acquired), F(released), F(fallbacks), F(refills), F(recycled),
+		F(replaced), F(destroyed), F(adopted), F(prefilled),
+#undef F
+	};
+	json_object *j = json_object_new_object();
+
+	add_u64(j, "abi_version", s->abi_version);
+	json_object_object_add(j, "backend", json_object_new_string(s->backend));
+	json_object_object_add(j, "setup",
+			       json_object_new_boolean(s->pool_flags & RUND_CGPOOL_POOL_SETUP));
+	json_object_object_add(j, "v2", json_object_new_boolean(s->pool_flags & RUND_CGPOOL_POOL_V2));
+	json_object_object_add(j, "rename",
+			       json_object_new_boolean(s->pool_flags & RUND_CGPOOL_POOL_RENAME));
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		add_u64(j, f[i].k, *(const __u64 *)((const char *)s + f[i].off));
+	return j;
+}
+
+/* --- commands --------------------------------------------------------------------------- */
+
+static int dev_ioctl(const struct opts *o, const char *cmd, unsigned long req, void *arg,
+		     json_object *req_json)
+{
+	int fd, ret;
+
+	if (o->dry_run) {
+		json_object_object_add(req_json, "dry_run", json_object_new_string(cmd));
+		emit(o, req_json);
+		return 1;
+	}
+	json_object_put(req_json);
+	fd = open(RUND_CGPOOL_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "rund-cgpool: %s: cannot open %s: %s (is rund_cgpool loaded?)\n",
+			cmd, RUND_CGPOOL_DEVICE, strerror(errno));
+		return -1;
+	}
+	ret = ioctl(fd, req, arg);
+	if (ret)
+		fprintf(stderr, "rund-cgpool: %s: %s (dmesg has the module's reason)\n", cmd,
+			strerror(errno));
+	close(fd);
+	return ret ? -1 : 0;
+}
+
+static void name_arg(char *dst, const char *what, const char *name)
+{
+	copy_str(what, dst, RUND_CGPOOL_NAME_LEN, name);
+}
+
+static int cmd_setup(struct opts *o, char **argv, int argc)
+{
+	struct rund_cgpool_setup s = { .size = sizeof(s) };
+	json_object *j = json_object_new_object();
+	int ret;
+
+	if (argc != 1)
+		usage_error("setup: want exactly one pool directory");
+	if (!o->size)
+		usage_error("setup: --size N (idle cgroups to keep) is required");
+	s.pool_size = o->size;
+	s.low_watermark = o->low;
+	s.defaults = o->lim;
+	json_object_object_add(j, "dir", json_object_new_string(argv[0]));
+	add_u64(j, "pool_size", s.pool_size);
+	add_u64(j, "low_watermark", s.low_watermark);
+	json_object_object_add(j, "defaults", limits_json(&s.defaults));
+	s.dirfd = o->dry_run ? -1 : open(argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!o->dry_run && s.dirfd < 0) {
+		fprintf(stderr, "rund-cgpool: setup: %s: %s\n", argv[0], strerror(errno));
+		json_object_put(j);
+		return 1;
+	}
+	ret = dev_ioctl(o, "setup", RUND_CGPOOL_IOC_SETUP, &s, j);
+	if (s.dirfd >= 0)
+		close(s.dirfd);
+	return ret < 0;
+}
+
+static int cmd_acquire(struct opts *o, char **argv, int argc)
+{
+	struct rund_cgpool_acquire a = { .size = sizeof(a) };
+	json_object *j = json_object_new_object(), *out;
+
+	if (argc != 1)
+		usage_error("acquire: want exactly one sandbox name");
+	name_arg(a.name, "acquire", argv[0]);
+	a.pid = o->pid;
+	a.limits = o->lim;
+	json_object_object_add(j, "name", json_object_new_string(a.name));
+	json_object_object_add(j, "pid", json_object_new_int(a.pid));
+	json_object_object_add(j, "limits", limits_json(&a.limits));
+	if (dev_ioctl(o, "acquire", RUND_CGPOOL_IOC_ACQUIRE, &a, j))
+		return o->dry_run ? 0 : 1;
+	out = json_object_new_object();
+	json_object_object_add(out, "name", json_object_new_string(a.name));
+	add_u64(out, "id", a.id);
+	json_object_object_add(out, "path", json_object_new_string(a.path));
+	json_object_object_add(out, "fallback",
+			       json_object_new_boolean(a.out_flags & RUND_CGPOOL_OUT_FALLBACK));
+	emit(o, out);
+	return 0;
+}
+
+/* release and lookup take NAME or --id ID, exactly one */
+static void name_or_id(const struct opts *o, const char *cmd, char **argv, int argc,
+		       char *name, __u64 *id, json_object *j)
+{
+	if (argc + o->has_id != 1)
+		usage_error("%s: want a sandbox name or --id ID (exactly one)", cmd);
+	if (argc) {
+		name_arg(name, cmd, argv[0]);
+		json_object_object_add(j, "name", json_object_new_string(name));
+	} else {
+		*id = o->id;
+		add_u64(j, "id", *id);
+	}
+}
+
+static int cmd_release(struct opts *o, char **argv, int argc)
+{
+	struct rund_cgpool_release r = { .size = sizeof(r) };
+	json_object *j = json_object_new_object();
+
+	name_or_id(o, "release", argv, argc, r.name, &r.id, j);
+	return dev_ioctl(o, "release", RUND_CGPOOL_IOC_RELEASE, &r, j) < 0;
+}
+
+static int cmd_lookup(struct opts *o, char **argv, int argc)
+{
+	struct rund_cgpool_lookup l = { .size = sizeof(l) };
+	json_object *j = json_object_new_object(), *out;
+
+	name_or_id(o, "lookup", argv, argc, l.name, &l.id, j);
+	if (dev_ioctl(o, "lookup", RUND_CGPOOL_IOC_LOOKUP, &l, j))
+		return o->dry_run ? 0 : 1;
+	out = json_object_new_object();
+	json_object_object_add(out, "name", json_object_new_string(l.name));
+	add_u64(out, "id", l.id);
+	json_object_object_add(out, "path", json_object_new_string(l.path));
+	emit(o, out);
+	return 0;
+}
+
+static int cmd_stats(struct opts *o, char **argv, int argc)
+{
+	struct rund_cgpool_stats s = { .size = sizeof(s) };
+	json_object *j = json_object_new_object();
+
+	(void)argv;
+	if (argc)
+		usage_error("stats: takes no arguments");
+	s.flags = o->sync ? RUND_CGPOOL_STATS_SYNC : 0;
+	add_u64(j, "flags", s.flags);
+	if (dev_ioctl(o, "stats", RUND_CGPOOL_IOC_STATS, &s, j))
+		return o->dry_run ? 0 : 1;
+	emit(o, stats_json(&s));
+	return 0;
+}
+
+static int cmd_teardown(struct opts *o, char **argv, int argc)
+{
+	struct rund_cgpool_teardown t = { .size = sizeof(t) };
+	json_object *j = json_object_new_object();
+
+	(void)argv;
+	if (argc)
+		usage_error("teardown: takes no arguments");
+	t.flags = o->keep_busy ? RUND_CGPOOL_TEARDOWN_KEEP_BUSY : 0;
+	add_u64(j, "flags", t.flags);
+	return dev_ioctl(o, "teardown", RUND_CGPOOL_IOC_TEARDOWN, &t, j) < 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct opts *o, char **argv, int argc);
+} cmds[] = {
+	{ "setup", cmd_setup }, { "acquire", cmd_acquire }, { "release", cmd_release },
+	{ "lookup", cmd_lookup }, { "stats", cmd_stats }, { "teardown", cmd_teardown },
+};
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int c;
+
+	if (argc < 2)
+		usage_error("want a command: setup, acquire, release, lookup, stats, teardown");
+	while ((c = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1)
+		parse_opt(&o, c, optarg);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(&o, argv + 1 + optind, argc - 1 - optind);
+	usage_error("unknown command '%s'", argv[1]);
+	return 2;
+}

@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/run.sh BIN: rund-cgpool's argument handling, without the module (--dry-run prints
+# the request it would send). Checks exit codes, that error messages name the bad input,
+# and that parsed values land in the request. TAP on stdout.
+bin=$1
+n=0
+failed=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; failed=1; fi
+}
+
+# expect RC PATTERN DESC -- ARGS...: exit code RC and PATTERN (grep -E) in stdout+stderr
+expect() {
+	rc=$1 pat=$2 desc=$3
+	shift 4
+	"$bin" "$@" >"$out" 2>&1
+	got=$?
+	if [ "$got" = "$rc" ] && grep -Eq -- "$pat" "$out"; then
+		ok 0 "$desc"
+	else
+		ok 1 "$desc"
+		echo "#   rc $got (want $rc), output:"
+		sed 's/^/#   /' "$out"
+	fi
+}
+
+echo "TAP version 13"
+echo "1..16"
+expect 2 "want a command" "no command" --
+expect 2 "unknown command 'frob'" "unknown command named" -- frob
+expect 2 "--size N" "setup without --size" -- setup /x --dry-run
+expect 2 "--size: 'ten' is not a number" "bad number named" -- setup /x --size ten
+expect 2 "--size: '-3' is not a number" "negative number refused" -- setup /x --size -3
+expect 2 "--memory-max: 'lots' is not a number or 'max'" "bad memory limit named" -- \
+	acquire a --memory-max lots --dry-run
+expect 2 "--cpu-max: '50000' is not QUOTA_US/PERIOD_US" "cpu-max needs a period" -- \
+	acquire a --cpu-max 50000 --dry-run
+expect 2 "release: want a sandbox name or --id ID" "release needs exactly one of name/id" -- \
+	release a --id 5 --dry-run
+expect 2 "acquire: '(a){20}" "over-long name refused" -- \
+	acquire "$(printf 'a%.0s' $(seq 300))" --dry-run
+expect 0 '"pool_size":16,"low_watermark":4' "setup request carries sizes" -- \
+	setup /sys/fs/cgroup/pool --size 16 --low 4 --json --dry-run
+expect 0 '"cpu_quota_us":50000,"cpu_period_us":100000' "cpu-max parsed" -- \
+	acquire box --cpu-max 50000/100000 --json --dry-run
+expect 0 '"cpu_quota_us":-1' "cpu-max max/PERIOD is unlimited" -- \
+	acquire box --cpu-max max/100000 --json --dry-run
+expect 0 '"memory_max":18446744073709551615' "memory-max max is RUND_CGPOOL_UNLIMITED" -- \
+	acquire box --memory-max max --json --dry-run
+expect 0 '"mask":26.*"cpus":"0-1".*"memory_max":1048576.*"pids_max":64' \
+	"limits mask and values" -- acquire box --cpus 0-1 --memory-max 1048576 --pids-max 64 \
+	--json --dry-run
+expect 0 '"id":42' "release by id" -- release --id 42 --json --dry-run
+expect 0 "^flags 1$" "stats --sync, text output" -- stats --sync --dry-run
+exit $failed
