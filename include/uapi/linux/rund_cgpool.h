@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * rund_cgpool: a pool of pre-created idle cgroups handed to sandboxes by rename.
+ *
+ * Misc device /dev/rund_cgpool; every ioctl needs CAP_SYS_ADMIN.
+ *
+ * Every argument struct starts with "__u32 size", set by the caller to sizeof() the struct
+ * it was built with. The module accepts any size from the struct's *_SIZE_VER0 up to a
+ * page: a smaller (older) struct is zero-extended, a larger (newer) one is accepted when
+ * every byte the module does not know is zero (as copy_struct_from_user() does), else the
+ * ioctl fails with E2BIG. Output fields are copied back up to the caller's size. The size
+ * bits of the ioctl number are not checked: "size" is the one source of truth.
+ *
+ * Errors (each also logs one line in dmesg naming the problem):
+ *   EPERM      caller lacks CAP_SYS_ADMIN
+ *   ENOTTY     unknown ioctl
+ *   EFAULT     bad pointer
+ *   EMSGSIZE   size smaller than *_SIZE_VER0 or larger than a page
+ *   E2BIG      size larger than the module's struct with non-zero unknown bytes
+ *   EINVAL     invalid name ('/', '\n', ".", "..", empty, the reserved ".rund-" prefix),
+ *              unknown flag bits, non-zero reserved fields, both or neither of name/id
+ *   ENAMETOOLONG name not NUL-terminated within NAME_MAX + 1 bytes
+ *   EEXIST     ACQUIRE: the name is in use (pool sandbox or foreign directory)
+ *   ENOENT     RELEASE/LOOKUP: no acquired sandbox has that name or id
+ *   ESRCH      ACQUIRE: the pid does not exist (in the caller's pid namespace)
+ *   EBUSY      ACQUIRE: the pid is in another sandbox's cgroup; TEARDOWN: sandboxes busy
+ *   ENOTEMPTY  RELEASE: the cgroup still has tasks or child cgroups (clean up first)
+ *   ERANGE     limits or pool sizes out of range, or a limit the kernel refused
+ *   EALREADY   SETUP while a pool is set up (one pool per module, so per hierarchy)
+ *   ENODEV     anything but SETUP/STATS before SETUP
+ *   EBADF      SETUP: dirfd is not an open file descriptor
+ *   ENOTDIR    SETUP: dirfd is not a cgroup directory on a cgroupfs mount
+ *   EOPNOTSUPP SETUP: the hierarchy lacks cpu, cpuset, memory or pids (v1 mounted one
+ *              controller per hierarchy); dmesg names the missing controllers
+ */
+#ifndef _UAPI_LINUX_RUND_CGPOOL_H
+#define _UAPI_LINUX_RUND_CGPOOL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define RUND_CGPOOL_DEVICE	"/dev/rund_cgpool"
+#define RUND_CGPOOL_ABI_VERSION	1
+#define RUND_CGPOOL_NAME_LEN	256	/* NAME_MAX + 1 */
+/* Directory names starting with this belong to the pool (idle cgroups). */
+#define RUND_CGPOOL_IDLE_PREFIX	".rund-idle-"
+
+/* struct rund_cgpool_limits.mask: which fields are set */
+#define RUND_CGPOOL_LIM_CPU		(1U << 0)	/* cpu_quota_us + cpu_period_us */
+#define RUND_CGPOOL_LIM_CPUSET_CPUS	(1U << 1)
+#define RUND_CGPOOL_LIM_CPUSET_MEMS	(1U << 2)
+#define RUND_CGPOOL_LIM_MEMORY		(1U << 3)
+#define RUND_CGPOOL_LIM_PIDS		(1U << 4)
+#define RUND_CGPOOL_LIM_ALL		0x1fU
+
+#define RUND_CGPOOL_UNLIMITED		(~0ULL)	/* memory_max, pids_max: "max" */
+#define RUND_CGPOOL_CPU_PERIOD_MIN	1000U		/* us, as the kernel's cpu.max */
+#define RUND_CGPOOL_CPU_PERIOD_MAX	1000000U
+#define RUND_CGPOOL_CPU_QUOTA_MIN	1000LL
+#define RUND_CGPOOL_CPU_QUOTA_MAX	(1LL << 40)	/* us, below the kernel's bound */
+#define RUND_CGPOOL_MEMORY_MIN		4096ULL
+#define RUND_CGPOOL_PIDS_MAX		(1ULL << 22)	/* PID_MAX_LIMIT on 64-bit */
+#define RUND_CGPOOL_CPUSET_LEN		128
+
+/*
+ * Limits of one sandbox. Unset fields keep the pool's default (ACQUIRE) or the kernel's
+ * default for a new cgroup (SETUP defaults: no limit, inherited cpuset).
+ */
+struct rund_cgpool_limits {
+	__u32 mask;			/* RUND_CGPOOL_LIM_* */
+	__u32 cpu_period_us;		/* [CPU_PERIOD_MIN, CPU_PERIOD_MAX] */
+	__s64 cpu_quota_us;		/* -1 = no limit, or [CPU_QUOTA_MIN, CPU_QUOTA_MAX] */
+	__u64 memory_max;		/* bytes, >= MEMORY_MIN, or RUND_CGPOOL_UNLIMITED */
+	__u64 pids_max;			/* [1, PIDS_MAX] or RUND_CGPOOL_UNLIMITED */
+	char cpuset_cpus[RUND_CGPOOL_CPUSET_LEN];	/* "0-3,6": digits ',' '-' only */
+	char cpuset_mems[RUND_CGPOOL_CPUSET_LEN];
+};
+
+/* SETUP: make the pool. */
+struct rund_cgpool_setup {
+	__u32 size;
+	__u32 flags;			/* 0 */
+	__s32 dirfd;			/* O_PATH or O_DIRECTORY fd of the pool cgroup dir */
+	__u32 pool_size;		/* idle cgroups to pre-create, [1, RUND_CGPOOL_MAX_SIZE] */
+	__u32 low_watermark;		/* refill to pool_size when idle < this; <= pool_size */
+	__u32 reserved;			/* 0 */
+	struct rund_cgpool_limits defaults;
+};
+
+#define RUND_CGPOOL_SETUP_SIZE_VER0	sizeof(struct rund_cgpool_setup)
+#define RUND_CGPOOL_MAX_SIZE		4096U
+
+/* ACQUIRE: hand a cgroup to sandbox @name. */
+struct rund_cgpool_acquire {
+	__u32 size;
+	__u32 flags;			/* 0 */
+	__s32 pid;			/* 0 = none, else a task to attach (whole process) */
+	__u32 reserved;			/* 0 */
+	char name[RUND_CGPOOL_NAME_LEN];
+	struct rund_cgpool_limits limits;
+	/* out */
+	__u64 id;			/* cgroup id: kernfs ino, as statx()/name_to_handle_at() */
+	__u32 out_flags;		/* RUND_CGPOOL_OUT_* */
+	__u32 reserved2;
+	char path[RUND_CGPOOL_NAME_LEN];	/* cgroup dir, relative to the pool dir */
+};
+
+#define RUND_CGPOOL_ACQUIRE_SIZE_VER0	sizeof(struct rund_cgpool_acquire)
+
+/* out_flags */
+#define RUND_CGPOOL_OUT_FALLBACK	(1U << 0)	/* pool was dry: made by mkdir */
+#define RUND_CGPOOL_OUT_RENAMED		(1U << 1)	/* path == name (rename supported) */
+
+/* RELEASE: give a sandbox's cgroup back; exactly one of @name, @id. */
+struct rund_cgpool_release {
+	__u32 size;
+	__u32 flags;			/* 0 */
+	__u64 id;
+	char name[RUND_CGPOOL_NAME_LEN];
+};
+
+#define RUND_CGPOOL_RELEASE_SIZE_VER0	sizeof(struct rund_cgpool_release)
+
+/* LOOKUP: find an acquired sandbox by exactly one of @name, @id; fills the other + path. */
+struct rund_cgpool_lookup {
+	__u32 size;
+	__u32 flags;			/* 0 */
+	__u64 id;			/* in/out */
+	char name[RUND_CGPOOL_NAME_LEN];	/* in/out */
+	char path[RUND_CGPOOL_NAME_LEN];	/* out */
+};
+
+#define RUND_CGPOOL_LOOKUP_SIZE_VER0	sizeof(struct rund_cgpool_lookup)
+
+/* STATS flags */
+#define RUND_CGPOOL_STATS_SYNC		(1U << 0)	/* finish background work first */
+
+/* STATS pool_flags */
+#define RUND_CGPOOL_POOL_SETUP		(1U << 0)	/* a pool is set up */
+#define RUND_CGPOOL_POOL_V2		(1U << 1)	/* on the unified hierarchy */
+#define RUND_CGPOOL_POOL_RENAME		(1U << 2)	/* claims rename to the sandbox name */
+
+/*
+ * STATS: counters. At rest (after STATS_SYNC with no ioctl in flight)
+ *   idle + busy + stuck == total == adopted + prefilled + refills + fallbacks - destroyed
+ */
+struct rund_cgpool_stats {
+	__u32 size;
+	__u32 flags;			/* in: RUND_CGPOOL_STATS_* */
+	__u32 abi_version;		/* out: RUND_CGPOOL_ABI_VERSION */
+	__u32 pool_flags;		/* out: RUND_CGPOOL_POOL_* */
+	char backend[16];
+	__u64 pool_size;		/* configured size */
+	__u64 low_watermark;
+	__u64 total;			/* cgroups the pool holds (any state) */
+	__u64 idle;
+	__u64 busy;			/* acquired (incl. ones being claimed) */
+	__u64 recycling;		/* released, not yet idle */
+	__u64 stuck;			/* released but a task entered: retried */
+	__u64 acquired;
+	__u64 released;
+	__u64 fallbacks;		/* ACQUIREs served by mkdir on a dry pool */
+	__u64 refills;			/* mkdirs by the background refill */
+	__u64 recycled;			/* released cgroups made idle again */
+	__u64 replaced;			/* recycled cgroups destroyed: memory not reclaimable */
+	__u64 destroyed;		/* rmdirs (replaced ones, failed creations) */
+	__u64 adopted;			/* children found in the pool dir at SETUP */
+	__u64 prefilled;		/* mkdirs by SETUP */
+};
+
+#define RUND_CGPOOL_STATS_SIZE_VER0	sizeof(struct rund_cgpool_stats)
+
+/* TEARDOWN flags */
+#define RUND_CGPOOL_TEARDOWN_KEEP_BUSY	(1U << 0)	/* leave acquired cgroups in place */
+
+/*
+ * TEARDOWN: remove the idle cgroups and forget the pool. Fails with EBUSY while sandboxes
+ * hold cgroups, unless KEEP_BUSY: then they stay as plain cgroups and a later SETUP on the
+ * same directory adopts them.
+ */
+struct rund_cgpool_teardown {
+	__u32 size;
+	__u32 flags;
+};
+
+#define RUND_CGPOOL_TEARDOWN_SIZE_VER0	sizeof(struct rund_cgpool_teardown)
+
+#define RUND_CGPOOL_IOC_MAGIC	0xCB
+#define RUND_CGPOOL_IOC_SETUP	_IOW(RUND_CGPOOL_IOC_MAGIC, 0x80, struct rund_cgpool_setup)
+#define RUND_CGPOOL_IOC_ACQUIRE	_IOWR(RUND_CGPOOL_IOC_MAGIC, 0x81, struct rund_cgpool_acquire)
+#define RUND_CGPOOL_IOC_RELEASE	_IOW(RUND_CGPOOL_IOC_MAGIC, 0x82, struct rund_cgpool_release)
+#define RUND_CGPOOL_IOC_STATS	_IOWR(RUND_CGPOOL_IOC_MAGIC, 0x83, struct rund_cgpool_stats)
+#define RUND_CGPOOL_IOC_LOOKUP	_IOWR(RUND_CGPOOL_IOC_MAGIC, 0x84, struct rund_cgpool_lookup)
+#define RUND_CGPOOL_IOC_TEARDOWN _IOW(RUND_CGPOOL_IOC_MAGIC, 0x85, struct rund_cgpool_teardown)
+
+#endif /* _UAPI_LINUX_RUND_CGPOOL_H */

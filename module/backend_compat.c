@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rund_cgpool compat backend: any 6.1 kernel. Cgroups are made, renamed and removed with
+ * the exported VFS calls on the pool directory's cgroupfs mount, under the parent's inode
+ * lock as the syscalls take it; tasks are attached by writing cgroup.procs.
+ *
+ * A stock kernel cannot rename on cgroup v2 (EPERM): there a claim keeps the idle name and
+ * records the sandbox in the trusted.rund.sandbox xattr, and ACQUIRE returns that path.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+
+#include "pool.h"
+
+static int compat_open(struct rund_pool *p)
+{
+	struct dentry *d = p->dir.dentry;
+	unsigned long magic = d->d_sb->s_magic;
+
+	if (!d_is_dir(d)) {
+		rund_bad("SETUP: dirfd is not a directory\n");
+		return -ENOTDIR;
+	}
+	if (magic != CGROUP_SUPER_MAGIC && magic != CGROUP2_SUPER_MAGIC) {
+		rund_bad("SETUP: '%pd' is not on a cgroup filesystem (magic 0x%lx)\n", d, magic);
+		return -ENOTDIR;
+	}
+	p->v2 = magic == CGROUP2_SUPER_MAGIC;
+	return 0;
+}
+
+/* Look @name up in the locked pool dir. */
+static struct dentry *compat_lookup(struct rund_pool *p, const char *name)
+{
+	return lookup_one_len(name, p->dir.dentry, strlen(name));
+}
+
+/* mkdir (@make) or rmdir child cg->name, the pool dir locked as the syscalls lock it. */
+static int compat_mkdir_rmdir(struct rund_pool *p, struct rund_cg *cg, bool make)
+{
+	struct user_namespace *ns = mnt_user_ns(p->dir.mnt);
+	struct inode *dir = d_inode(p->dir.dentry);
+	struct dentry *d;
+	int err = mnt_want_write(p->dir.mnt);
+
+	if (err)
+		return err;
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	d = compat_lookup(p, cg->name);
+	if (IS_ERR(d)) {
+		err = PTR_ERR(d);
+	} else {
+		if (make)
+			err = d_really_is_positive(d) ? -EEXIST : vfs_mkdir(ns, dir, d, 0755);
+		else
+			err = d_really_is_negative(d) ? -ENOENT : vfs_rmdir(ns, dir, d);
+		dput(d);
+	}
+	inode_unlock(dir);
+	mnt_drop_write(p->dir.mnt);
+	return err;
+}
+
+static int compat_create(struct rund_pool *p, struct rund_cg *cg)
+{
+	int err = compat_mkdir_rmdir(p, cg, true);
+
+	/* kernfs leaves the mkdir dentry negative: the id comes from a fresh lookup */
+	return err ? err : rund_cg_stat_id(p, cg->name, &cg->id);
+}
+
+static int compat_rename(struct rund_pool *p, struct rund_cg *cg, const char *to)
+{
+	struct inode *dir = d_inode(p->dir.dentry);
+	struct renamedata rd = {
+		.old_mnt_userns = mnt_user_ns(p->dir.mnt),
+		.new_mnt_userns = mnt_user_ns(p->dir.mnt),
+		.old_dir = dir,
+		.new_dir = dir,
+	};
+	struct dentry *from, *dest;
+	int err = mnt_want_write(p->dir.mnt);
+
+	if (err)
+		return err;
+	lock_rename(p->dir.dentry, p->dir.dentry);
+	from = compat_lookup(p, cg->name);
+	if (IS_ERR(from)) {
+		err = PTR_ERR(from);
+		goto unlock;
+	}
+	dest = compat_lookup(p, to);
+	if (IS_ERR(dest)) {
+		err = PTR_ERR(dest);
+		goto put_from;
+	}
+	if (d_really_is_negative(from))
+		err = -ENOENT;
+	else if (d_really_is_positive(dest))
+		err = -EEXIST;
+	if (!err) {
+		rd.old_dentry = from;
+		rd.new_dentry = dest;
+		err = vfs_rename(&rd);
+	}
+	dput(dest);
+put_from:
+	dput(from);
+unlock:
+	unlock_rename(p->dir.dentry, p->dir.dentry);
+	mnt_drop_write(p->dir.mnt);
+	if (!err)
+		strscpy(cg->name, to, sizeof(cg->name));
+	return err;
+}
+
+static int compat_claim(struct rund_pool *p, struct rund_cg *cg, const char *name)
+{
+	if (p->rename)
+		return compat_rename(p, cg, name);
+	return rund_cg_set_owner(p, cg->name, name);
+}
+
+static int compat_unclaim(struct rund_pool *p, struct rund_cg *cg)
+{
+	if (p->rename)
+		return strcmp(cg->name, cg->idle_name) ? compat_rename(p, cg, cg->idle_name) : 0;
+	return rund_cg_set_owner(p, cg->name, NULL);
+}
+
+static int compat_attach(struct rund_pool *p, struct rund_cg *cg, pid_t pid)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return rund_cg_write(p, cg->name, "cgroup.procs", buf);
+}
+
+static int compat_destroy(struct rund_pool *p, struct rund_cg *cg)
+{
+	return compat_mkdir_rmdir(p, cg, false);
+}
+
+const struct rund_backend rund_backend_compat = {
+	.name		= "compat",
+	.open		= compat_open,
+	.create		= compat_create,
+	.claim		= compat_claim,
+	.unclaim	= compat_unclaim,
+	.attach		= compat_attach,
+	.destroy	= compat_destroy,
+};

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rund_cgpool fast backend: a kernel carrying the rund host patches (CONFIG_CGROUP_RUND).
+ *
+ * Cgroups are made and removed with cgroup_rund_create()/cgroup_rund_destroy(), renamed
+ * with cgroup_rund_publish() - a same-parent kernfs rename that takes no cgroup_mutex - and
+ * tasks are attached with cgroup_rund_attach_pid().
+ *
+ * The backend is also the kernel's pool provider for the pool directory: it keeps a
+ * reserve of mkdir_reserve withheld (invisible, never configured) children, and a plain
+ * mkdir(2) by root under the pool directory - Kata, containerd, runc, systemd, unmodified -
+ * is served by publishing one of them under the requested name. They are fresh cgroups,
+ * not pool members: the pool's default limits are not applied and RELEASE does not know
+ * them; rmdir(2) removes them as usual.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/cgroup_rund.h>
+#include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+
+#include "pool.h"
+
+static unsigned int mkdir_reserve = 8;
+module_param(mkdir_reserve, uint, 0644);
+MODULE_PARM_DESC(mkdir_reserve,
+		 "fast backend: withheld cgroups kept for plain mkdir(2) under the pool dir (0: off)");
+
+#define RUND_RESERVE_MAX	4096
+
+/* p->priv of a fast pool */
+struct fast_pool {
+	struct cgroup *parent;		/* the pool directory's cgroup, referenced */
+	bool provider;			/* registered as the kernel's pool provider */
+
+	spinlock_t lock;		/* protects spares; O(1) pushes and pops only */
+	struct list_head spares;	/* struct fast_spare, withheld, newest first */
+	atomic_t nr_spares;
+	atomic64_t served;		/* mkdir(2)s served from the reserve */
+	struct work_struct refill;	/* keeps nr_spares at mkdir_reserve */
+};
+
+struct fast_spare {
+	struct list_head node;
+	struct cgroup *cgrp;		/* withheld, referenced */
+};
+
+static struct fast_pool *fast_of(struct rund_pool *p)
+{
+	return p->priv;
+}
+
+/* --- the pool's cgroups --------------------------------------------------------------- */
+
+/*
+ * The cgroup named @name in the pool dir, referenced. Resolved on every use rather than
+ * cached in cg->priv: a struct rund_cg is freed in many places (teardown, replacement,
+ * adoption) and a cached reference would have to be dropped in every one of them.
+ */
+static struct cgroup *fast_cg(struct rund_pool *p, const char *name)
+{
+	struct path path = { .mnt = p->dir.mnt };
+	struct cgroup *cgrp;
+
+	path.dentry = lookup_positive_unlocked(name, p->dir.dentry, strlen(name));
+	if (IS_ERR(path.dentry))
+		return ERR_CAST(path.dentry);
+	cgrp = cgroup_rund_get_from_path(&path);
+	dput(path.dentry);
+	return cgrp;
+}
+
+static int fast_create(struct rund_pool *p, struct rund_cg *cg)
+{
+	struct cgroup *cgrp = cgroup_rund_create(fast_of(p)->parent, 0755);
+	int err;
+
+	if (IS_ERR(cgrp))
+		return PTR_ERR(cgrp);
+	err = cgroup_rund_publish(cgrp, cg->name);
+	if (err)
+		cgroup_rund_destroy(cgrp);
+	else
+		cg->id = cgroup_id(cgrp);
+	cgroup_put(cgrp);
+	return err;
+}
+
+static int fast_rename(struct rund_pool *p, struct rund_cg *cg, const char *to)
+{
+	struct cgroup *cgrp = fast_cg(p, cg->name);
+	int err;
+
+	if (IS_ERR(cgrp))
+		return PTR_ERR(cgrp);
+	err = cgroup_rund_publish(cgrp, to);
+	cgroup_put(cgrp);
+	if (!err)
+		strscpy(cg->name, to, sizeof(cg->name));
+	return err;
+}
+
+static int fast_claim(struct rund_pool *p, struct rund_cg *cg, const char *name)
+{
+	return fast_rename(p, cg, name);
+}
+
+static int fast_unclaim(struct rund_pool *p, struct rund_cg *cg)
+{
+	return strcmp(cg->name, cg->idle_name) ? fast_rename(p, cg, cg->idle_name) : 0;
+}
+
+static int fast_attach(struct rund_pool *p, struct rund_cg *cg, pid_t pid)
+{
+	struct cgroup *cgrp = fast_cg(p, cg->name);
+	int err;
+
+	if (IS_ERR(cgrp))
+		return PTR_ERR(cgrp);
+	err = cgroup_rund_attach_pid(cgrp, pid);
+	cgroup_put(cgrp);
+	return err;
+}
+
+static int fast_destroy(struct rund_pool *p, struct rund_cg *cg)
+{
+	struct cgroup *cgrp = fast_cg(p, cg->name);
+	int err;
+
+	if (IS_ERR(cgrp))
+		return PTR_ERR(cgrp);
+	err = cgroup_rund_destroy(cgrp);
+	cgroup_put(cgrp);
+	return err;
+}
+
+/* --- the reserve behind plain mkdir(2) ------------------------------------------------ */
+
+static void fast_spare_free(struct fast_spare *s)
+{
+	cgroup_rund_destroy(s->cgrp);
+	cgroup_put(s->cgrp);
+	kfree(s);
+}
+
+static struct fast_spare *fast_spare_pop(struct fast_pool *fp)
+{
+	struct fast_spare *s;
+
+	spin_lock(&fp->lock);
+	s = list_first_entry_or_null(&fp->spares, struct fast_spare, node);
+	if (s) {
+		list_del(&s->node);
+		atomic_dec(&fp->nr_spares);
+	}
+	spin_unlock(&fp->lock);
+	return s;
+}
+
+static void fast_spare_push(struct fast_pool *fp, struct fast_spare *s)
+{
+	spin_lock(&fp->lock);
+	list_add(&s->node, &fp->spares);
+	atomic_inc(&fp->nr_spares);
+	spin_unlock(&fp->lock);
+}
+
+/* The worker: bring the reserve to mkdir_reserve, making or removing withheld cgroups. */
+static void fast_refill(struct work_struct *work)
+{
+	struct fast_pool *fp = container_of(work, struct fast_pool, refill);
+	unsigned int want = min_t(unsigned int, READ_ONCE(mkdir_reserve), RUND_RESERVE_MAX);
+	struct fast_spare *s;
+
+	while (atomic_read(&fp->nr_spares) > want) {
+		s = fast_spare_pop(fp);
+		if (!s)
+			break;
+		fast_spare_free(s);
+	}
+	while (atomic_read(&fp->nr_spares) < want) {
+		s = kzalloc(sizeof(*s), GFP_KERNEL);
+		if (!s)
+			break;
+		s->cgrp = cgroup_rund_create(fp->parent, 0755);
+		if (IS_ERR(s->cgrp)) {
+			pr_warn_ratelimited("mkdir reserve: making a cgroup failed: %ld\n",
+					    PTR_ERR(s->cgrp));
+			kfree(s);
+			break;
+		}
+		fast_spare_push(fp, s);
+	}
+}
+
+static struct cgroup *fast_provider_claim(struct cgroup *parent, const char *name)
+{
+	struct rund_pool *p = rund_pool_get();
+	struct cgroup *cgrp = NULL;
+	struct fast_pool *fp;
+	struct fast_spare *s;
+
+	if (!p)
+		return NULL;
+	fp = p->be == &rund_backend_fast ? fast_of(p) : NULL;
+	if (fp && fp->parent == parent) {
+		s = fast_spare_pop(fp);
+		if (s) {
+			cgrp = s->cgrp;
+			kfree(s);
+			atomic64_inc(&fp->served);
+		}
+		queue_work(rund_wq, &fp->refill);
+	}
+	rund_pool_put(p);
+	return cgrp;
+}
+
+/* A claimed spare the kernel could not publish (the name exists): back to the reserve. */
+static void fast_provider_unclaim(struct cgroup *cgrp)
+{
+	struct rund_pool *p = rund_pool_get();
+	struct fast_spare *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (p && s && p->be == &rund_backend_fast && fast_of(p)->parent == cgroup_parent(cgrp)) {
+		s->cgrp = cgrp;
+		fast_spare_push(fast_of(p), s);
+		s = NULL;
+		cgrp = NULL;
+	}
+	if (p)
+		rund_pool_put(p);
+	kfree(s);
+	if (cgrp) {
+		/* the pool went away meanwhile */
+		cgroup_rund_destroy(cgrp);
+		cgroup_put(cgrp);
+	}
+}
+
+static struct cgroup_rund_provider fast_provider = {
+	.owner		= THIS_MODULE,
+	.claim		= fast_provider_claim,
+	.unclaim	= fast_provider_unclaim,
+};
+
+/* --- setup and teardown --------------------------------------------------------------- */
+
+static int fast_open(struct rund_pool *p)
+{
+	struct fast_pool *fp;
+	struct cgroup *parent;
+	int err;
+
+	err = rund_backend_compat.open(p);
+	if (err)
+		return err;
+	parent = cgroup_rund_get_from_path(&p->dir);
+	if (IS_ERR(parent)) {
+		rund_bad("SETUP: '%pd' is not a live cgroup: %ld\n", p->dir.dentry,
+			 PTR_ERR(parent));
+		return PTR_ERR(parent);
+	}
+	fp = kzalloc(sizeof(*fp), GFP_KERNEL);
+	if (!fp) {
+		cgroup_put(parent);
+		return -ENOMEM;
+	}
+	fp->parent = parent;
+	spin_lock_init(&fp->lock);
+	INIT_LIST_HEAD(&fp->spares);
+	INIT_WORK(&fp->refill, fast_refill);
+	p->priv = fp;
+
+	err = cgroup_rund_register(&fast_provider);
+	if (err)
+		pr_info("plain mkdir(2) not served: another pool provider is registered (%d)\n",
+			err);
+	fp->provider = !err;
+	if (fp->provider)
+		queue_work(rund_wq, &fp->refill);
+	return 0;
+}
+
+/* No ioctl and no provider claim runs any more (the pool is unpublished). */
+static void fast_close(struct rund_pool *p)
+{
+	struct fast_pool *fp = fast_of(p);
+	struct fast_spare *s;
+
+	if (fp->provider)
+		cgroup_rund_unregister(&fast_provider);
+	cancel_work_sync(&fp->refill);
+	while ((s = fast_spare_pop(fp)))
+		fast_spare_free(s);
+	cgroup_put(fp->parent);
+	kfree(fp);
+	p->priv = NULL;
+}
+
+/**
+ * rund_fast_mkdir_stats - the reserve behind plain mkdir(2), for STATS and sysfs
+ * @p: a pool
+ * @reserve: set to the withheld cgroups ready now
+ * @served: set to the mkdir(2)s served so far
+ *
+ * Both are 0 for a pool on another backend.
+ */
+void rund_fast_mkdir_stats(struct rund_pool *p, u64 *reserve, u64 *served)
+{
+	struct fast_pool *fp = p->be == &rund_backend_fast ? fast_of(p) : NULL;
+
+	*reserve = fp ? atomic_read(&fp->nr_spares) : 0;
+	*served = fp ? atomic64_read(&fp->served) : 0;
+}
+
+const struct rund_backend rund_backend_fast = {
+	.name		= "fast",
+	.open		= fast_open,
+	.close		= fast_close,
+	.create		= fast_create,
+	.claim		= fast_claim,
+	.unclaim	= fast_unclaim,
+	.attach		= fast_attach,
+	.destroy	= fast_destroy,
+};

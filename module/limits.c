@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rund_cgpool: sandbox limits (cpu, cpuset, memory, pids) on v2 and v1, their reset on
+ * recycle, the controller check at SETUP and memory reclaim.
+ *
+ * RESET writes every file below back to the value a new cgroup has after FRESH, so a
+ * recycled cgroup reads like a fresh one. Counters the kernel cannot reset stay: cpu.stat,
+ * memory.stat/memory.events, memory.peak, pids.events, io.stat (v1: cpuacct.*).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pool.h"
+
+#define RUND_CPU_PERIOD_DEFAULT	100000U
+
+/* Files a recycled cgroup gets back to the kernel's defaults; absent ones are skipped. */
+struct rund_reset {
+	const char *file;
+	const char *val;
+};
+
+static const struct rund_reset rund_reset_v2[] = {
+	{ "memory.high", "max" },
+	{ "memory.low", "0" },
+	{ "memory.min", "0" },
+	{ "memory.swap.max", "max" },
+	{ "cpu.weight", "100" },
+	{ "cpu.idle", "0" },
+	{ "io.weight", "default 100" },
+	{ "cgroup.freeze", "0" },
+};
+
+static const struct rund_reset rund_reset_v1[] = {
+	{ "memory.memsw.limit_in_bytes", "-1" },	/* before memory.limit_in_bytes */
+	{ "memory.soft_limit_in_bytes", "-1" },
+	{ "memory.max_usage_in_bytes", "0" },
+	{ "memory.failcnt", "0" },
+	{ "cpu.shares", "1024" },
+	{ "blkio.weight", "500" },
+	{ "freezer.state", "THAWED" },
+};
+
+static bool rund_cpuset_ok(const char *s)
+{
+	size_t len = strnlen(s, RUND_CGPOOL_CPUSET_LEN);
+
+	return len < RUND_CGPOOL_CPUSET_LEN && strspn(s, "0123456789,-") == len;
+}
+
+/* -ERANGE and one dmesg line when @lim is out of range; @what names the request. */
+int rund_limits_check(const char *what, const struct rund_cgpool_limits *lim)
+{
+	if (lim->mask & ~RUND_CGPOOL_LIM_ALL) {
+		rund_bad("%s: unknown limit bits 0x%x\n", what, lim->mask);
+		return -ERANGE;
+	}
+	if ((lim->mask & RUND_CGPOOL_LIM_CPU) &&
+	    (lim->cpu_period_us < RUND_CGPOOL_CPU_PERIOD_MIN ||
+	     lim->cpu_period_us > RUND_CGPOOL_CPU_PERIOD_MAX ||
+	     (lim->cpu_quota_us != -1 &&
+	      (lim->cpu_quota_us < RUND_CGPOOL_CPU_QUOTA_MIN ||
+	       lim->cpu_quota_us > RUND_CGPOOL_CPU_QUOTA_MAX)))) {
+		rund_bad("%s: cpu quota %lld us / period %u us out of range\n", what,
+			 lim->cpu_quota_us, lim->cpu_period_us);
+		return -ERANGE;
+	}
+	if ((lim->mask & RUND_CGPOOL_LIM_MEMORY) && lim->memory_max < RUND_CGPOOL_MEMORY_MIN) {
+		rund_bad("%s: memory max %llu out of range\n", what, lim->memory_max);
+		return -ERANGE;
+	}
+	if ((lim->mask & RUND_CGPOOL_LIM_PIDS) && lim->pids_max != RUND_CGPOOL_UNLIMITED &&
+	    (!lim->pids_max || lim->pids_max > RUND_CGPOOL_PIDS_MAX)) {
+		rund_bad("%s: pids max %llu out of range\n", what, lim->pids_max);
+		return -ERANGE;
+	}
+	if (((lim->mask & RUND_CGPOOL_LIM_CPUSET_CPUS) && !rund_cpuset_ok(lim->cpuset_cpus)) ||
+	    ((lim->mask & RUND_CGPOOL_LIM_CPUSET_MEMS) && !rund_cpuset_ok(lim->cpuset_mems))) {
+		rund_bad("%s: cpuset list not of the form 0-3,6\n", what);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static int rund_put(struct rund_pool *p, struct rund_cg *cg, const char *file,
+		    const char *val)
+{
+	int err = rund_cg_write(p, cg->name, file, val);
+
+	if (err)
+		rund_bad("%s: writing '%s' to %s failed: %d\n", cg->name, val, file, err);
+	return err;
+}
+
+static int rund_put_u64(struct rund_pool *p, struct rund_cg *cg, const char *file, u64 val,
+			const char *unlimited)
+{
+	char buf[24];
+
+	if (val == RUND_CGPOOL_UNLIMITED)
+		return rund_put(p, cg, file, unlimited);
+	snprintf(buf, sizeof(buf), "%llu", val);
+	return rund_put(p, cg, file, buf);
+}
+
+static int rund_put_cpu(struct rund_pool *p, struct rund_cg *cg, s64 quota, u32 period)
+{
+	char buf[48];
+	int err;
+
+	if (p->v2) {
+		if (quota < 0)
+			snprintf(buf, sizeof(buf), "max %u", period);
+		else
+			snprintf(buf, sizeof(buf), "%lld %u", quota, period);
+		return rund_put(p, cg, "cpu.max", buf);
+	}
+	err = rund_put(p, cg, "cpu.cfs_quota_us", "-1");
+	snprintf(buf, sizeof(buf), "%u", period);
+	if (!err)
+		err = rund_put(p, cg, "cpu.cfs_period_us", buf);
+	if (!err && quota >= 0) {
+		snprintf(buf, sizeof(buf), "%lld", quota);
+		err = rund_put(p, cg, "cpu.cfs_quota_us", buf);
+	}
+	return err;
+}
+
+/* v2: "" inherits the parent's; v1 has no inheritance: copy the pool dir's. */
+static int rund_put_cpuset(struct rund_pool *p, struct rund_cg *cg, const char *file,
+			   const char *val)
+{
+	char buf[RUND_CGPOOL_CPUSET_LEN];
+	ssize_t n;
+
+	if (val)
+		return rund_put(p, cg, file, val);
+	if (p->v2)
+		return rund_put(p, cg, file, "\n");
+	n = rund_cg_read(p, NULL, file, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	return rund_put(p, cg, file, buf);
+}
+
+static const struct rund_reset *rund_extras(struct rund_pool *p, size_t *n)
+{
+	*n = p->v2 ? ARRAY_SIZE(rund_reset_v2) : ARRAY_SIZE(rund_reset_v1);
+	return p->v2 ? rund_reset_v2 : rund_reset_v1;
+}
+
+/* Which of the extra reset files child @cg (the SETUP probe) has: p->extras. */
+void rund_limits_probe(struct rund_pool *p, const char *cg)
+{
+	size_t i, n;
+	const struct rund_reset *r = rund_extras(p, &n);
+
+	BUILD_BUG_ON(ARRAY_SIZE(rund_reset_v2) > BITS_PER_LONG ||
+		     ARRAY_SIZE(rund_reset_v1) > BITS_PER_LONG);
+	p->extras = 0;
+	for (i = 0; i < n; i++)
+		if (rund_cg_has(p, cg, r[i].file))
+			p->extras |= BIT(i);
+}
+
+static void rund_reset_extras(struct rund_pool *p, struct rund_cg *cg)
+{
+	size_t i, n;
+	const struct rund_reset *r = rund_extras(p, &n);
+
+	for (i = 0; i < n; i++)
+		if (p->extras & BIT(i))
+			rund_put(p, cg, r[i].file, r[i].val);
+}
+
+/*
+ * Write @lim to @cg. SET writes the fields in lim->mask; FRESH writes the pool defaults a
+ * new cgroup needs; RESET writes every managed file: set fields from @lim, the others the
+ * kernel's default. Stops at the first failure.
+ */
+int rund_limits_apply(struct rund_pool *p, struct rund_cg *cg,
+		      const struct rund_cgpool_limits *lim, enum rund_apply how)
+{
+	u32 mask = lim->mask;
+	bool all = how == RUND_APPLY_RESET, all_cpuset = false;
+	int err = 0;
+
+	if (all)
+		rund_reset_extras(p, cg);
+	if (mask & RUND_CGPOOL_LIM_CPU)
+		err = rund_put_cpu(p, cg, lim->cpu_quota_us, lim->cpu_period_us);
+	else if (all)
+		err = rund_put_cpu(p, cg, -1, RUND_CPU_PERIOD_DEFAULT);
+	/* v1: a new cpuset is empty and takes no task until both are set */
+	if (!p->v2 && how == RUND_APPLY_FRESH)
+		all_cpuset = true;
+	if (!err && ((mask & RUND_CGPOOL_LIM_CPUSET_CPUS) || all || all_cpuset))
+		err = rund_put_cpuset(p, cg, "cpuset.cpus",
+				      mask & RUND_CGPOOL_LIM_CPUSET_CPUS ? lim->cpuset_cpus : NULL);
+	if (!err && ((mask & RUND_CGPOOL_LIM_CPUSET_MEMS) || all || all_cpuset))
+		err = rund_put_cpuset(p, cg, "cpuset.mems",
+				      mask & RUND_CGPOOL_LIM_CPUSET_MEMS ? lim->cpuset_mems : NULL);
+	if (!err && ((mask & RUND_CGPOOL_LIM_MEMORY) || all))
+		err = rund_put_u64(p, cg, p->v2 ? "memory.max" : "memory.limit_in_bytes",
+				   mask & RUND_CGPOOL_LIM_MEMORY ? lim->memory_max :
+				   RUND_CGPOOL_UNLIMITED, p->v2 ? "max" : "-1");
+	if (!err && ((mask & RUND_CGPOOL_LIM_PIDS) || all))
+		err = rund_put_u64(p, cg, "pids.max", mask & RUND_CGPOOL_LIM_PIDS ?
+				   lim->pids_max : RUND_CGPOOL_UNLIMITED, "max");
+	return err;
+}
+
+/* The controllers a sandbox needs, by one interface file each (v2, v1). */
+static const char *const rund_ctrl[][3] = {
+	{ "cpu", "cpu.max", "cpu.cfs_quota_us" },
+	{ "cpuset", "cpuset.cpus", "cpuset.cpus" },
+	{ "memory", "memory.max", "memory.limit_in_bytes" },
+	{ "pids", "pids.max", "pids.max" },
+};
+
+/* -EOPNOTSUPP and one dmesg line naming the missing controllers of child @cg. */
+int rund_controllers_check(struct rund_pool *p, const char *cg)
+{
+	char missing[64] = "";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rund_ctrl); i++) {
+		if (rund_cg_has(p, cg, rund_ctrl[i][p->v2 ? 1 : 2]))
+			continue;
+		strlcat(missing, " ", sizeof(missing));
+		strlcat(missing, rund_ctrl[i][0], sizeof(missing));
+	}
+	if (!missing[0])
+		return 0;
+	if (p->v2)
+		rund_bad("SETUP: pool dir children lack controllers:%s (%s)\n", missing,
+			 "enable them in the parent's cgroup.subtree_control");
+	else
+		rund_bad("SETUP: the pool dir's v1 hierarchy lacks controllers:%s (%s)\n", missing,
+			 "co-mount cpu,cpuset,memory,pids in one hierarchy");
+	return -EOPNOTSUPP;
+}
+
+/*
+ * Give back the memory charged to an empty @cg (page cache, kernel memory). v2: write
+ * memory.high=0 (drains the per-CPU charge caches, then reclaims; no OOM event, unlike
+ * memory.max), then memory.reclaim; v1: memory.force_empty. 0 when usage reads 0
+ * afterwards, -EBUSY when charges remain (the caller replaces the cgroup), else -errno.
+ */
+int rund_reclaim(struct rund_pool *p, struct rund_cg *cg)
+{
+	const char *usage = p->v2 ? "memory.current" : "memory.usage_in_bytes";
+	char buf[24];
+	u64 val;
+	int err, tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		err = rund_cg_read_u64(p, cg->name, usage, &val);
+		if (err || !val)
+			return err;
+		/* per-CPU stock drains and RCU-deferred frees of exited tasks finish late */
+		if (tries)
+			msleep(10 << tries);
+		if (!p->v2) {
+			err = rund_cg_write(p, cg->name, "memory.force_empty", "0");
+		} else if (!tries) {
+			err = rund_cg_write(p, cg->name, "memory.high", "0");
+			rund_cg_write(p, cg->name, "memory.high", "max");
+		} else {
+			snprintf(buf, sizeof(buf), "%llu", val);
+			err = rund_cg_write(p, cg->name, "memory.reclaim", buf);
+		}
+		if (err && err != -EAGAIN)
+			return err;
+	}
+	err = rund_cg_read_u64(p, cg->name, usage, &val);
+	return err ? err : val ? -EBUSY : 0;
+}

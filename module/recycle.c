@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rund_cgpool: the background worker. It recycles released cgroups (reset limits, reclaim
+ * memory, back to the idle list), retries the ones a task re-entered, and refills the pool
+ * to its size whenever idle drops below the low watermark. A cgroup whose memory cannot be
+ * reclaimed to zero is destroyed and replaced by a new one, so an idle cgroup always reads
+ * like a fresh one.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "pool.h"
+
+static int rund_cg_rmdir(struct rund_pool *p, struct rund_cg *cg)
+{
+	int err = p->be->destroy(p, cg);
+
+	if (err) {
+		pr_warn_ratelimited("rmdir of %s failed: %d; left in the pool dir\n",
+				    cg->name, err);
+	} else {
+		atomic64_inc(&p->destroyed);
+	}
+	atomic_long_dec(&p->nr_total);
+	return err;
+}
+
+/* Remove @cg's directory and free it. The caller drops the module reference it held. */
+void rund_cg_destroy(struct rund_pool *p, struct rund_cg *cg)
+{
+	rund_cg_rmdir(p, cg);
+	kfree(cg);
+}
+
+/* Make @cg's directory (cg->name) with the pool's default limits. */
+int rund_cg_new(struct rund_pool *p, struct rund_cg *cg)
+{
+	int err = p->be->create(p, cg);
+
+	if (err)
+		return err;
+	err = rund_limits_apply(p, cg, &p->defaults, RUND_APPLY_FRESH);
+	if (err)
+		p->be->destroy(p, cg);
+	else
+		atomic_long_inc(&p->nr_total);
+	return err;
+}
+
+/* Put @cg (reset, under its idle name) on the idle list; the most recent one goes first. */
+void rund_cg_make_idle(struct rund_pool *p, struct rund_cg *cg)
+{
+	spin_lock(&p->lock);
+	cg->state = RUND_CG_IDLE;
+	list_add(&cg->node, &p->idle);
+	spin_unlock(&p->lock);
+	atomic_long_inc(&p->nr_idle);
+}
+
+/* Make one more idle cgroup, counted in @counter (prefilled, refills). */
+int rund_add_new(struct rund_pool *p, atomic64_t *counter)
+{
+	struct rund_cg *cg = rund_cg_alloc(p);
+	int err;
+
+	if (!cg)
+		return -ENOMEM;
+	err = rund_cg_new(p, cg);
+	if (err) {
+		pr_warn_ratelimited("making %s failed: %d\n", cg->name, err);
+		kfree(cg);
+		return err;
+	}
+	atomic64_inc(counter);
+	rund_cg_make_idle(p, cg);
+	return 0;
+}
+
+/*
+ * @dir 1: reserve a place on the idle list for a cgroup being recycled; false when idle
+ * plus the recycles already headed there fill the pool's size. @dir -1: release it.
+ */
+static bool rund_idle_slot(struct rund_pool *p, int dir)
+{
+	bool ok = true;
+
+	spin_lock(&p->lock);
+	if (dir > 0)
+		ok = atomic_long_read(&p->nr_idle) + p->coming < p->size;
+	if (ok)
+		p->coming += dir;
+	spin_unlock(&p->lock);
+	return ok;
+}
+
+/* Hand a released (or given up) cgroup under its idle name to its recycle work. */
+void rund_recycle(struct rund_pool *p, struct rund_cg *cg)
+{
+	cg->state = RUND_CG_RECYCLING;
+	atomic_long_inc(&p->nr_recycling);
+	queue_work(rund_wq, &cg->work);
+}
+
+/*
+ * A released (or adopted) cgroup under its idle name: park it on p->stuck while tasks are
+ * inside; remove it when the pool already has its size idle; else reset and reclaim it and
+ * make it idle, or replace it when its memory stays charged.
+ */
+void rund_recycle_one(struct rund_pool *p, struct rund_cg *cg)
+{
+	int err = rund_cg_populated(p, cg->name);
+
+	if (err > 0) {
+		pr_warn_ratelimited("%s: a task or cgroup entered the released cgroup; retried later\n",
+				    cg->name);
+		spin_lock(&p->lock);
+		cg->state = RUND_CG_STUCK;
+		list_add_tail(&cg->node, &p->stuck);
+		spin_unlock(&p->lock);
+		atomic_long_inc(&p->nr_stuck);
+		return;
+	}
+	if (!err && !rund_idle_slot(p, 1)) {
+		rund_cg_destroy(p, cg);		/* the pool is full: trim */
+		module_put(THIS_MODULE);
+		return;
+	}
+	if (!err)
+		err = rund_limits_apply(p, cg, &p->defaults, RUND_APPLY_RESET);
+	if (!err)
+		err = rund_reclaim(p, cg);
+	if (err) {
+		if (err != -EBUSY)
+			pr_warn_ratelimited("%s: recycle failed (%d), replacing it\n",
+					    cg->name, err);
+		atomic64_inc(&p->replaced);
+		rund_cg_destroy(p, cg);
+		module_put(THIS_MODULE);
+		rund_add_new(p, &p->refills);
+	} else {
+		atomic64_inc(&p->recycled);
+		rund_cg_make_idle(p, cg);
+		module_put(THIS_MODULE);
+	}
+	rund_idle_slot(p, -1);
+}
+
+void rund_recycle_work(struct work_struct *work)
+{
+	struct rund_cg *cg = container_of(work, struct rund_cg, work);
+	struct rund_pool *p = cg->pool;
+
+	atomic_long_dec(&p->nr_recycling);
+	rund_recycle_one(p, cg);	/* may free cg */
+	if (atomic_long_read(&p->nr_idle) < p->low || atomic_long_read(&p->nr_stuck))
+		queue_work(rund_wq, &p->work);
+}
+
+/* Refill below the low watermark; retry the stuck cgroups. */
+void rund_work(struct work_struct *work)
+{
+	struct rund_pool *p = container_of(work, struct rund_pool, work);
+	struct rund_cg *cg, *tmp;
+	LIST_HEAD(retry);
+
+	spin_lock(&p->lock);
+	list_splice_init(&p->stuck, &retry);
+	spin_unlock(&p->lock);
+	list_for_each_entry_safe(cg, tmp, &retry, node) {
+		list_del_init(&cg->node);
+		atomic_long_dec(&p->nr_stuck);
+		rund_recycle_one(p, cg);
+	}
+	if (atomic_long_read(&p->nr_idle) >= p->low)
+		return;
+	while (atomic_long_read(&p->nr_idle) < p->size)
+		if (rund_add_new(p, &p->refills))
+			break;
+}
+
+/* Wait for the recycling and refilling queued so far (STATS_SYNC, TEARDOWN). */
+void rund_flush(struct rund_pool *p)
+{
+	flush_workqueue(rund_wq);
+	flush_work(&p->work);
+}

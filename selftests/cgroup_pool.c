@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgroup_pool: plain mkdir(2) served from pre-created cgroups (patches/host 0004-0005,
+ * rund_cgpool's fast backend as the provider).
+ *
+ * The module is loaded with mkdir_reserve=RESERVE and a pool is set up on a fresh
+ * directory. What the kernel says is the truth these tests check against, not the
+ * module's counters:
+ *  - withheld children = cgroup.stat nr_descendants - the subdirectories readdir shows;
+ *  - a mkdir(2) was served from the reserve when the new cgroup's id (its inode number,
+ *    allocated in increasing order) is older than a sentinel cgroup made just before.
+ *
+ * On a kernel without the patches (compat backend) every test skips, unless
+ * /rund/expect-patched says the kernel has them: then it fails.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mntent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/rund_cgpool.h>
+
+#include "kselftest_harness.h"
+#include "rund_test.h"
+
+#define KO		"/rund/modules/rund_cgpool.ko"
+#define PARAM_DIR	"/sys/module/rund_cgpool/parameters"
+#define RESERVE		4
+#define NR_RACERS	8
+#define NR_RACES	30
+
+/* The hierarchy a pool can live on: cgroup2, else a v1 mount carrying memory and cpu. */
+static int find_pool_root(char *root, size_t len, int *v2)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && (m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2"))
+			*v2 = found = 1;
+		else if (!strcmp(m->mnt_type, "cgroup") && hasmntopt(m, "memory") &&
+			 hasmntopt(m, "cpu"))
+			found = 1;
+		if (found)
+			snprintf(root, len, "%s", m->mnt_dir);
+	}
+	endmntent(f);
+	return found ? 0 : -1;
+}
+
+static unsigned long long cg_id(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) ? 0 : (unsigned long long)st.st_ino;
+}
+
+/* nr_descendants from @dir's cgroup.stat, -1 on error */
+static long nr_descendants(const char *dir)
+{
+	char buf[256], *p;
+
+	if (rt_read_file(dir, "cgroup.stat", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "nr_descendants ");
+	return p ? strtol(p + strlen("nr_descendants "), NULL, 10) : -1;
+}
+
+FIXTURE(pool) {
+	char root[PATH_MAX];
+	char dir[PATH_MAX];	/* the pool directory */
+	char side[PATH_MAX];	/* a plain directory, for sentinels */
+	int v2;
+	int dev;		/* -1: no fast pool here (stock kernel); tests skip */
+	char why[64];
+};
+
+/* kselftest's FIXTURE_SETUP cannot skip the test body in 6.1: every body starts here */
+#define NEED_POOL() do {						\
+	if (self->dev < 0)						\
+		SKIP(return, "%s", self->why);				\
+} while (0)
+
+/* subdirectories of @dir readdir shows; with @deep, of the whole subtree */
+static long nr_visible(const char *dir, int deep)
+{
+	DIR *d = opendir(dir);
+	char path[PATH_MAX];
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		n++;
+		if (deep && !rt_path(path, sizeof(path), dir, e->d_name))
+			n += nr_visible(path, deep);
+	}
+	closedir(d);
+	return n;
+}
+
+/* num_cgroups of the memory controller's hierarchy in /proc/cgroups, -1 on error */
+static long v1_num_cgroups(void)
+{
+	char buf[4096], *line, *save;
+	long n = -1;
+
+	if (rt_read_file("/proc", "cgroups", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "memory %*d %ld", &n) == 1)
+			break;
+	return n;
+}
+
+/*
+ * Withheld children of the pool dir. v2: its nr_descendants minus what readdir shows.
+ * v1 has no cgroup.stat: every cgroup of the hierarchy (/proc/cgroups, which also counts
+ * removed cgroups until they are freed) minus the root and every visible directory.
+ */
+static long nr_withheld(FIXTURE_DATA(pool) *self)
+{
+	if (self->v2)
+		return nr_descendants(self->dir) - nr_visible(self->dir, 0);
+	return v1_num_cgroups() - 1 - nr_visible(self->root, 1);
+}
+
+/* Wait (up to 20 s: TCG is slow) until the pool dir holds @want withheld children. */
+static int wait_withheld(FIXTURE_DATA(pool) *self, long want)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (nr_withheld(self) == want)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static int set_reserve(unsigned int n)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", n);
+	return rt_write_file(PARAM_DIR, "mkdir_reserve", buf);
+}
+
+static int load_module(const char *params)
+{
+	int fd = open(KO, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret;
+}
+
+static int unload_module(void)
+{
+	for (int i = 0; i < 100; i++) {
+		if (!syscall(SYS_delete_module, "rund_cgpool", O_NONBLOCK) || errno == ENOENT)
+			return 0;
+		usleep(50000);	/* a mkdir(2) in flight holds the module */
+	}
+	return -1;
+}
+
+
+FIXTURE_SETUP(pool)
+{
+	struct rund_cgpool_setup s = { .size = sizeof(s) };
+	char backend[32] = "", name[32];
+	int patched = !access("/rund/expect-patched", F_OK);
+
+	self->dev = -1;
+	snprintf(self->why, sizeof(self->why), "no cgroup2 or co-mounted v1 hierarchy");
+	if (find_pool_root(self->root, sizeof(self->root), &self->v2))
+		return;
+	ASSERT_EQ(0, unload_module());
+	ASSERT_EQ(0, load_module("mkdir_reserve=4")) TH_LOG("insmod: %s", strerror(errno));
+	rt_read_file(PARAM_DIR, "backend", backend, sizeof(backend));
+	if (strcmp(backend, "fast\n")) {
+		unload_module();
+		if (patched)
+			ASSERT_TRUE(0) TH_LOG("patched kernel, but module backend is %s", backend);
+		snprintf(self->why, sizeof(self->why), "module backend %s: needs the host patches",
+			 backend);
+		return;
+	}
+	if (self->v2)
+		rt_write_file(self->root, "cgroup.subtree_control", "+cpu +cpuset +memory +pids +io");
+	snprintf(name, sizeof(name), "pool-%d", getpid());
+	ASSERT_EQ(0, rt_path(self->dir, sizeof(self->dir), self->root, name));
+	snprintf(name, sizeof(name), "side-%d", getpid());
+	ASSERT_EQ(0, rt_path(self->side, sizeof(self->side), self->root, name));
+	ASSERT_EQ(0, rt_mkdir_cg(self->dir));
+	ASSERT_EQ(0, rt_mkdir_cg(self->side));
+
+	self->dev = open(RUND_CGPOOL_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	s.dirfd = open(self->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, s.dirfd);
+	s.pool_size = 2;
+	s.low_watermark = 1;
+	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_SETUP, &s)) TH_LOG("SETUP: %s", strerror(errno));
+	close(s.dirfd);
+	ASSERT_EQ(0, wait_withheld(self, RESERVE))
+		TH_LOG("reserve never reached %d (withheld now %ld)", RESERVE, nr_withheld(self));
+}
+
+static void rm_children(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strncmp(e->d_name, RUND_CGPOOL_IDLE_PREFIX, strlen(RUND_CGPOOL_IDLE_PREFIX)) &&
+		    !rt_path(path, sizeof(path), dir, e->d_name))
+			rmdir(path);
+	closedir(d);
+}
+
+FIXTURE_TEARDOWN(pool)
+{
+	struct rund_cgpool_teardown t = { .size = sizeof(t) };
+
+	if (self->dev < 0)
+		return;
+	rm_children(self->dir);
+	EXPECT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_TEARDOWN, &t));
+	close(self->dev);
+	EXPECT_EQ(0, unload_module());
+	/* nothing withheld survives the pool: all children visible, then none */
+	EXPECT_EQ(0, wait_withheld(self, 0));
+	EXPECT_EQ(0, nr_visible(self->dir, 0));
+	rmdir(self->dir);
+	rmdir(self->side);
+}
+
+/* mkdir @name in the pool dir; 1 if served from the reserve, 0 if created, -1 on error */
+static int pool_mkdir(FIXTURE_DATA(pool) *self, const char *name, char *path, size_t len)
+{
+	char sentinel[PATH_MAX];
+	unsigned long long sid;
+
+	if (rt_path(sentinel, sizeof(sentinel), self->side, "sentinel") || mkdir(sentinel, 0755))
+		return -1;
+	sid = cg_id(sentinel);
+	rmdir(sentinel);
+	if (rt_path(path, len, self->dir, name) || rt_mkdir_cg(path))
+		return -1;
+	return cg_id(path) < sid;
+}
+
+TEST_F(pool, served_mkdir_is_a_fresh_cgroup)
+{
+	char x[PATH_MAX], buf[256], line[64];
+	pid_t child;
+
+	NEED_POOL();
+
+	ASSERT_EQ(1, pool_mkdir(self, "box", x, sizeof(x))) TH_LOG("mkdir not served");
+	EXPECT_EQ(0, rt_read_file(x, "cgroup.procs", buf, sizeof(buf)));
+	if (self->v2) {
+		EXPECT_LT(0, rt_read_file(x, "memory.max", buf, sizeof(buf)));
+		EXPECT_STREQ("max\n", buf);
+		EXPECT_LT(0, rt_read_file(x, "pids.max", buf, sizeof(buf)));
+		EXPECT_STREQ("max\n", buf);
+		EXPECT_LT(0, rt_read_file(x, "cpu.max", buf, sizeof(buf)));
+		EXPECT_STREQ("max 100000\n", buf);
+		EXPECT_EQ(0, rt_write_file(x, "memory.max", "67108864"));
+	} else {
+		EXPECT_LT(0, rt_read_file(x, "cpu.cfs_quota_us", buf, sizeof(buf)));
+		EXPECT_STREQ("-1\n", buf);
+		EXPECT_EQ(0, rt_write_file(x, "memory.limit_in_bytes", "67108864"));
+	}
+	/* a directory like any other: mode 0755 from mkdir(2), owned by root */
+	struct stat st;
+
+	ASSERT_EQ(0, stat(x, &st));
+	EXPECT_EQ(0755U, st.st_mode & 07777);
+	EXPECT_EQ(0U, st.st_uid);
+
+	child = rt_spawn_sleeper();
+	ASSERT_LT(0, child);
+	ASSERT_EQ(0, rt_attach(x, child));
+	snprintf(line, sizeof(line), "%d", child);
+	EXPECT_EQ(1, rt_file_has_line(x, "cgroup.procs", line));
+	snprintf(line, sizeof(line), "/pool-%d/box\n", getpid());
+	EXPECT_LE(1, rt_proc_cgroup_count(child, line));
+	EXPECT_EQ(-1, rmdir(x));
+	EXPECT_EQ(EBUSY, errno);
+	rt_kill_wait(child);
+	EXPECT_EQ(0, rmdir(x));
+	EXPECT_EQ(-1, access(x, F_OK));
+	/* the name is free again, and a second mkdir is served too */
+	EXPECT_EQ(1, pool_mkdir(self, "box", x, sizeof(x)));
+	EXPECT_EQ(0, rmdir(x));
+}
+
+struct race {
+	const char *path;
+	pthread_barrier_t *bar;
+	int err;
+};
+
+static void *racer(void *arg)
+{
+	struct race *r = arg;
+
+	pthread_barrier_wait(r->bar);
+	r->err = mkdir(r->path, 0755) ? errno : 0;
+	return NULL;
+}
+
+TEST_F(pool, racing_mkdir_of_one_name_one_wins)
+{
+	struct race r[NR_RACERS];
+	pthread_t th[NR_RACERS];
+	pthread_barrier_t bar;
+	char x[PATH_MAX];
+	long before;
+
+	NEED_POOL();
+	before = nr_descendants(self->dir);
+
+	ASSERT_EQ(0, rt_path(x, sizeof(x), self->dir, "contended"));
+	for (int round = 0; round < NR_RACES; round++) {
+		int won = 0, eexist = 0;
+
+		ASSERT_EQ(0, pthread_barrier_init(&bar, NULL, NR_RACERS));
+		for (int i = 0; i < NR_RACERS; i++) {
+			r[i] = (struct race){ .path = x, .bar = &bar };
+			ASSERT_EQ(0, pthread_create(&th[i], NULL, racer, &r[i]));
+		}
+		for (int i = 0; i < NR_RACERS; i++) {
+			pthread_join(th[i], NULL);
+			won += r[i].err == 0;
+			eexist += r[i].err == EEXIST;
+		}
+		pthread_barrier_destroy(&bar);
+		ASSERT_EQ(1, won) TH_LOG("round %d: %d mkdirs succeeded", round, won);
+		ASSERT_EQ(NR_RACERS - 1, eexist);
+		ASSERT_EQ(1, nr_visible(self->dir, 0) - 2) TH_LOG("round %d: listing", round);
+		ASSERT_EQ(0, rmdir(x));
+	}
+	/* losers' cgroups went back to the reserve: nothing leaked, nothing lost */
+	EXPECT_EQ(0, wait_withheld(self, RESERVE));
+	if (self->v2)
+		EXPECT_EQ(before, nr_descendants(self->dir));
+}
+
+TEST_F(pool, withheld_children_count_as_descendants)
+{
+	char x[PATH_MAX], y[PATH_MAX], buf[32];
+	long n;
+
+	NEED_POOL();
+	if (!self->v2)
+		SKIP(return, "cgroup.stat and cgroup.max.descendants are cgroup v2 files");
+	n = nr_descendants(self->dir);
+
+	/* pool_size 2 visible idle cgroups + RESERVE withheld ones */
+	EXPECT_EQ(2 + RESERVE, n);
+	/* at the limit, a served mkdir still works: its cgroup was counted when made */
+	snprintf(buf, sizeof(buf), "%ld", n);
+	ASSERT_EQ(0, rt_write_file(self->dir, "cgroup.max.descendants", buf));
+	ASSERT_EQ(1, pool_mkdir(self, "at-limit", x, sizeof(x)));
+	/* with the reserve drained, mkdir takes the regular path and meets the limit */
+	ASSERT_EQ(0, set_reserve(0));
+	ASSERT_EQ(0, rmdir(x));
+	ASSERT_EQ(1, pool_mkdir(self, "drain", x, sizeof(x)));	/* queues the trim */
+	ASSERT_EQ(0, wait_withheld(self, 0));
+	snprintf(buf, sizeof(buf), "%ld", nr_descendants(self->dir));
+	ASSERT_EQ(0, rt_write_file(self->dir, "cgroup.max.descendants", buf));
+	ASSERT_EQ(0, rt_path(y, sizeof(y), self->dir, "over"));
+	EXPECT_EQ(-1, mkdir(y, 0755));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(0, rmdir(x));
+	EXPECT_EQ(0, rt_write_file(self->dir, "cgroup.max.descendants", "max"));
+	EXPECT_EQ(0, mkdir(y, 0755)) TH_LOG("mkdir after lifting the limit: %s", strerror(errno));
+	EXPECT_EQ(0, rmdir(y));
+}
+
+TEST_F(pool, mkdir_by_other_users_is_not_served)
+{
+	char x[PATH_MAX], sentinel[PATH_MAX];
+	unsigned long long sid;
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	NEED_POOL();
+
+	ASSERT_EQ(0, chmod(self->dir, 0777));
+	ASSERT_EQ(0, rt_path(sentinel, sizeof(sentinel), self->side, "sentinel"));
+	ASSERT_EQ(0, mkdir(sentinel, 0755));
+	sid = cg_id(sentinel);
+	rmdir(sentinel);
+	ASSERT_EQ(0, rt_path(x, sizeof(x), self->dir, "user"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		setfsgid(1000);
+		setfsuid(1000);
+		_exit(mkdir(x, 0755) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, stat(x, &st));
+	EXPECT_EQ(1000U, st.st_uid);
+	EXPECT_LT(sid, (unsigned long long)st.st_ino) TH_LOG("non-root mkdir was served");
+	EXPECT_EQ(0, wait_withheld(self, RESERVE));
+	EXPECT_EQ(0, rmdir(x));
+	chmod(self->dir, 0755);
+}
+
+TEST_HARNESS_MAIN
