@@ -186,7 +186,7 @@ static json_object *stats_json(const struct rund_cgpool_stats *s)
 #define F(x) { #x, offsetof(struct rund_cgpool_stats, x) }
 		F(pool_size), F(low_watermark), F(total), F(idle), F(busy), F(recycling),
 		F(stuck), F(acquired), F(released), F(fallbacks), F(refills), F(recycled),
-		F(replaced), F(destroyed), F(adopted), F(prefilled),
+		F(replaced), F(destroyed), F(adopted), F(prefilled), F(mkdir_reserve), F(mkdir_served),
 #undef F
 	};
 	json_object *j = json_object_new_object();

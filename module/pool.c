@@ -410,4 +410,7 @@ void rund_pool_stats(struct rund_pool *p, struct rund_cgpool_stats *st)
 	st->destroyed = atomic64_read(&p->destroyed);
 	st->adopted = atomic64_read(&p->adopted);
 	st->prefilled = atomic64_read(&p->prefilled);
+	BUILD_BUG_ON(offsetof(struct rund_cgpool_stats, mkdir_reserve) !=
+		     RUND_CGPOOL_STATS_SIZE_VER0);
+	rund_fast_mkdir_stats(p, &st->mkdir_reserve, &st->mkdir_served);
 }

@@ -48,6 +48,8 @@ RUND_ATTR(recycled, recycled);
 RUND_ATTR(replaced, replaced);
 RUND_ATTR(destroyed, destroyed);
 RUND_ATTR(adopted, adopted);
+RUND_ATTR(mkdir_reserve, mkdir_reserve);
+RUND_ATTR(mkdir_served, mkdir_served);
 
 static struct attribute *rund_attrs[] = {
 	&rund_attr_size.attr.attr,
@@ -64,6 +66,8 @@ static struct attribute *rund_attrs[] = {
 	&rund_attr_replaced.attr.attr,
 	&rund_attr_destroyed.attr.attr,
 	&rund_attr_adopted.attr.attr,
+	&rund_attr_mkdir_reserve.attr.attr,
+	&rund_attr_mkdir_served.attr.attr,
 	NULL,
 };
 

@@ -274,14 +274,23 @@ static int pool_mkdir(FIXTURE_DATA(pool) *self, const char *name, char *path, si
 	return cg_id(path) < sid;
 }
 
+/* the module's own count of served mkdir(2)s, -1 on error */
+static long long served(FIXTURE_DATA(pool) *self)
+{
+	struct rund_cgpool_stats st = { .size = sizeof(st) };
+
+	return ioctl(self->dev, RUND_CGPOOL_IOC_STATS, &st) ? -1 : (long long)st.mkdir_served;
+}
+
 TEST_F(pool, served_mkdir_is_a_fresh_cgroup)
 {
 	char x[PATH_MAX], buf[256], line[64];
 	pid_t child;
 
 	NEED_POOL();
-
+	ASSERT_EQ(0, served(self));
 	ASSERT_EQ(1, pool_mkdir(self, "box", x, sizeof(x))) TH_LOG("mkdir not served");
+	EXPECT_EQ(1, served(self));
 	EXPECT_EQ(0, rt_read_file(x, "cgroup.procs", buf, sizeof(buf)));
 	if (self->v2) {
 		EXPECT_LT(0, rt_read_file(x, "memory.max", buf, sizeof(buf)));

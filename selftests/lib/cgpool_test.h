@@ -217,7 +217,8 @@ static inline int cgp_kmsg_read(int fd, const char *needle, char *line, size_t l
 		rec[r] = '\0';
 		msg = strchr(rec, ';');
 		msg = msg ? msg + 1 : rec;
-		if (strncmp(msg, CGP_MOD ": ", strlen(CGP_MOD ": ")))
+		/* the first load after boot also logs "loading out-of-tree module taints" */
+		if (strncmp(msg, CGP_MOD ": ", strlen(CGP_MOD ": ")) || strstr(msg, " taints "))
 			continue;
 		n++;
 		if (!*matched && (strstr(msg, needle) || !line[0])) {

@@ -166,9 +166,13 @@ struct rund_cgpool_stats {
 	__u64 destroyed;		/* rmdirs (replaced ones, failed creations) */
 	__u64 adopted;			/* children found in the pool dir at SETUP */
 	__u64 prefilled;		/* mkdirs by SETUP */
+	/* RUND_CGPOOL_STATS_SIZE_VER0 ends here */
+	__u64 mkdir_reserve;		/* fast backend: withheld cgroups for plain mkdir(2) */
+	__u64 mkdir_served;		/* plain mkdir(2)s served from that reserve */
 };
 
-#define RUND_CGPOOL_STATS_SIZE_VER0	sizeof(struct rund_cgpool_stats)
+#define RUND_CGPOOL_STATS_SIZE_VER0	160
+#define RUND_CGPOOL_STATS_SIZE_VER1	sizeof(struct rund_cgpool_stats)
 
 /* TEARDOWN flags */
 #define RUND_CGPOOL_TEARDOWN_KEEP_BUSY	(1U << 0)	/* leave acquired cgroups in place */
