@@ -253,3 +253,47 @@ int kelf_symbol(const struct kelf *k, const char *name, uint64_t *value,
 	}
 	return diag_set(d, "symbol %s not found in .symtab", name);
 }
+
+/* Better candidate for kelf_symbol_at(): exact start, then named, then global. */
+static bool sym_better(const GElf_Sym *a, const GElf_Sym *best, bool have)
+{
+	if (!have)
+		return true;
+	if (a->st_value != best->st_value)
+		return a->st_value > best->st_value;
+	return GELF_ST_BIND(a->st_info) == STB_GLOBAL &&
+	       GELF_ST_BIND(best->st_info) != STB_GLOBAL;
+}
+
+const char *kelf_symbol_at(const struct kelf *k, uint64_t va, uint64_t *off)
+{
+	Elf_Scn *scn;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	GElf_Sym sym, best = { 0 };
+	const char *name = NULL, *s;
+	bool have = false;
+	size_t i, n;
+
+	if (!k->symtab || !(scn = elf_getscn(k->elf, k->symtab->index)) ||
+	    !gelf_getshdr(scn, &sh) || !(data = elf_getdata(scn, NULL)) || !sh.sh_entsize)
+		return NULL;
+	n = sh.sh_size / sh.sh_entsize;
+	for (i = 1; i < n; i++) {
+		if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
+		    GELF_ST_TYPE(sym.st_info) == STT_SECTION ||
+		    GELF_ST_TYPE(sym.st_info) == STT_FILE || sym.st_value > va)
+			continue;
+		if (sym.st_value != va && va - sym.st_value >= sym.st_size)
+			continue;
+		s = elf_strptr(k->elf, sh.sh_link, sym.st_name);
+		if (!s || !*s || !sym_better(&sym, &best, have))
+			continue;
+		best = sym;
+		name = s;
+		have = true;
+	}
+	if (name)
+		*off = va - best.st_value;
+	return name;
+}

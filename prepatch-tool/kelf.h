@@ -65,6 +65,13 @@ const uint8_t *kelf_va_bytes(const struct kelf *k, uint64_t va, uint64_t len,
 int kelf_symbol(const struct kelf *k, const char *name, uint64_t *value,
 		uint64_t *size, struct diag *d);
 
+/*
+ * Name of the symbol covering @va (st_value <= va < st_value + st_size,
+ * or st_value == va), preferring an exact start; *off gets va - st_value.
+ * Returns NULL if none.  The string lives as long as @k.
+ */
+const char *kelf_symbol_at(const struct kelf *k, uint64_t va, uint64_t *off);
+
 /* Little-endian field readers (the image is x86-64, whatever the host). */
 static inline uint16_t get_u16(const uint8_t *p)
 {

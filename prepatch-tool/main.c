@@ -3,6 +3,8 @@
  * main.c - rund-prepatch command line.
  *
  *   rund-prepatch scan [--json] VMLINUX
+ *   rund-prepatch apply --caps CAPS -o OUT VMLINUX      (cmd_apply.c)
+ *   rund-prepatch calibrate [-o CAPS] VMLINUX CONSOLE   (cmd_calibrate.c)
  *
  * scan: validates VMLINUX (ELF64 x86-64 ET_EXEC, Linux 6.1.x from
  * linux_banner), walks every boot-time patch site table that
@@ -19,13 +21,12 @@
 
 #include <json.h>
 
+#include "commands.h"
 #include "diag.h"
 #include "kelf.h"
 #include "kversion.h"
 #include "sites.h"
 
-#define EXIT_USAGE	1
-#define EXIT_BADINPUT	2
 
 struct scan_result {
 	struct kversion ver;
@@ -36,42 +37,22 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rund-prepatch scan [--json] VMLINUX\n"
-		"  scan   list the boot-time text patch sites of a Linux 6.1 x86-64 vmlinux\n"
+		"       rund-prepatch apply --caps CAPS -o OUT VMLINUX\n"
+		"       rund-prepatch calibrate [-o CAPS] VMLINUX CONSOLE_LOG\n"
+		"  scan       list the boot-time text patch sites of a Linux 6.1 x86-64 vmlinux\n"
+		"  apply      pre-patch VMLINUX for the CPU described by CAPS (caps.h: format)\n"
+		"  calibrate  CAPS from the console of a boot with patches/guest\n"
 		"exit: 0 ok, 1 usage, 2 bad input (one message on stderr, nothing on stdout)\n");
-}
-
-/* First kind with an out-of-range site becomes the error. */
-static int check_ranges(const struct scan_result *r, struct diag *d)
-{
-	size_t i;
-
-	for (i = 0; i < nr_site_kinds; i++) {
-		const struct site_stats *st = &r->st[i];
-		const struct site *s = &st->first_bad;
-
-		if (!st->out_of_range)
-			continue;
-		return diag_set(d, "entry out of range: %s entry %zu (at 0x%llx): %s "
-				"(target 0x%llx, len %u); %zu of %zu %s sites bad",
-				st->kind->sec, s->index, (unsigned long long)s->entry_va,
-				st->first_bad_why, (unsigned long long)s->target, s->len,
-				st->out_of_range, st->sites, st->kind->name);
-	}
-	return 0;
 }
 
 static int scan(const char *path, struct scan_result *r, struct diag *d)
 {
 	struct kelf k;
-	size_t i;
 	int ret = -1;
 
 	if (kelf_open(&k, path, d) || kversion_read(&k, &r->ver, d))
 		goto out;
-	for (i = 0; i < nr_site_kinds; i++)
-		if (sites_scan(&k, &site_kinds[i], &r->st[i], d))
-			goto out;
-	ret = check_ranges(r, d);
+	ret = sites_validate(&k, r->st, d);
 out:
 	kelf_close(&k);
 	return ret;
@@ -185,6 +166,10 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "scan"))
 		return cmd_scan(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "apply"))
+		return cmd_apply(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "calibrate"))
+		return cmd_calibrate(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
 		return 0;

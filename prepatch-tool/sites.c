@@ -274,3 +274,32 @@ int sites_scan(const struct kelf *k, const struct site_kind *kind,
 	}
 	return sites_for_each(k, kind, scan_one, &c, d);
 }
+
+/* First kind with an out-of-range site becomes the error. */
+static int check_ranges(const struct site_stats *st, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < nr_site_kinds; i++) {
+		const struct site *s = &st[i].first_bad;
+
+		if (!st[i].out_of_range)
+			continue;
+		return diag_set(d, "entry out of range: %s entry %zu (at 0x%llx): %s "
+				"(target 0x%llx, len %u); %zu of %zu %s sites bad",
+				st[i].kind->sec, s->index, (unsigned long long)s->entry_va,
+				st[i].first_bad_why, (unsigned long long)s->target, s->len,
+				st[i].out_of_range, st[i].sites, st[i].kind->name);
+	}
+	return 0;
+}
+
+int sites_validate(const struct kelf *k, struct site_stats *st, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < nr_site_kinds; i++)
+		if (sites_scan(k, &site_kinds[i], &st[i], d))
+			return -1;
+	return check_ranges(st, d);
+}

@@ -90,4 +90,10 @@ struct site_stats {
 int sites_scan(const struct kelf *k, const struct site_kind *kind,
 	       struct site_stats *st, struct diag *d);
 
+/*
+ * sites_scan() every kind into st[0..nr_site_kinds); -1 with @d naming the
+ * first out-of-range entry if any.
+ */
+int sites_validate(const struct kelf *k, struct site_stats *st, struct diag *d);
+
 #endif

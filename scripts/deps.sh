@@ -15,6 +15,10 @@ pkgs=(
 	qemu-system-x86 busybox-static file
 	# userspace libraries (helper, prepatch-tool)
 	pkg-config libjson-c-dev
+	# benchmark plots (bench/run)
+	gnuplot-nox
+	# rund-prepatch's libFuzzer smoke (make -C prepatch-tool check)
+	clang
 )
 
 missing=()

@@ -4,11 +4,15 @@
 # tests/run.sh BUILD - TAP tests of rund-prepatch (run by `make check`).
 #
 # 1. unit tests on synthetic bytes (tests/unit.c);
+# 1b. `apply` on a synthetic vmlinux with every site kind (tests/synth.S):
+#    each site against the bytes the 6.1 algorithm gives (tests/expect.py);
 # 2. `scan` of the real vmlinux files (build/linux, build/linux-debug; SKIP
 #    when absent), with counts checked against readelf and an independent
-#    Python decoder of the tables;
+#    Python decoder of the tables; `apply` checked against an independent
+#    Python implementation of apply_paravirt()/apply_alternatives()
+#    (tests/oracle.py) and the instruction decoder against objdump;
 # 3. bad inputs: each must exit 2 with one message on stderr naming the
-#    file and the problem, and nothing on stdout.
+#    file and the problem, and nothing on stdout; apply must not write OUT.
 #
 # RUND_VMLINUX / RUND_VMLINUX_DEBUG override the vmlinux paths.
 set -u
@@ -18,6 +22,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/rund-prepatch
 MKELF=$BUILD/tests/mkelf
 UNIT=$BUILD/tests/unit
+INSNCHECK=$BUILD/tests/insncheck
 VMLINUX=${RUND_VMLINUX:-$HERE/../../build/linux/vmlinux}
 VMLINUX_DEBUG=${RUND_VMLINUX_DEBUG:-$HERE/../../build/linux-debug/vmlinux}
 
@@ -79,6 +84,26 @@ expect_bad() {
 		diag <"$T/err"
 		diag <"$T/out"
 	fi
+	expect_apply_bad "$desc" "$file" "$ANYCAPS" "$file" "$pat"
+}
+
+# expect_apply_bad DESC VMLINUX CAPS NAMED PATTERN: apply exits 2, one
+# stderr line "rund-prepatch: NAMED: ...PATTERN...", OUT (pre-existing)
+# untouched and no temporary file left next to it.
+expect_apply_bad() {
+	local desc=$1 file=$2 caps=$3 named=$4 pat=$5
+	rm -rf "$T/o" && mkdir "$T/o" && echo keep >"$T/o/out"
+	"$BIN" apply --caps "$caps" -o "$T/o/out" "$file" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && [ ! -s "$T/out" ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	   grep -qF "rund-prepatch: $named: " "$T/err" && grep -qF -- "$pat" "$T/err" &&
+	   [ "$(cat "$T/o/out")" = keep ] && [ "$(ls "$T/o")" = out ]; then
+		pass "apply $desc: exit 2, OUT untouched, \"$(cat "$T/err")\""
+	else
+		fail "apply $desc: want exit 2, '$pat' about $named, OUT untouched; got exit $rc"
+		diag <"$T/err"
+		ls "$T/o" | diag
+	fi
 }
 
 # --- 1. unit tests ---------------------------------------------------------
@@ -92,6 +117,78 @@ while IFS= read -r line; do
 	esac
 done <"$T/unit"
 [ $urc -eq 0 ] && pass "unit test binary exits 0" || fail "unit test binary exits $urc"
+
+# Any syntactically valid CAPS: bad-input tests fail before it matters.
+ANYCAPS=$T/any.caps
+grep -v '^kernel' "$HERE/synth1.caps" >"$ANYCAPS"
+
+# --- 1b. apply on the synthetic vmlinux -------------------------------------
+if ! "$HERE/mksynth.sh" "$HERE/synth.S" "$T/synth" 2>"$T/err"; then
+	skip "synthetic vmlinux" "cannot assemble/link tests/synth.S: $(head -1 "$T/err")"
+else
+	for v in 1 2; do
+		"$BIN" apply --caps "$HERE/synth$v.caps" -o "$T/synth$v.out" "$T/synth" \
+			>"$T/out" 2>"$T/err"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			fail "synth caps$v: apply exits $rc"; diag <"$T/err"; continue
+		fi
+		pass "synth caps$v: apply exits 0"
+		diag <"$T/out"
+		python3 "$HERE/expect.py" $v "$T/synth" "$T/synth$v.out" >"$T/exp" 2>&1
+		while IFS= read -r line; do
+			case $line in
+			"ok - "*) pass "${line#ok - }" ;;
+			"not ok - "*) fail "${line#not ok - }" ;;
+			*) echo "# $line" ;;
+			esac
+		done <"$T/exp"
+	done
+	# calibrate: a console line as the guest patch prints it -> CAPS that
+	# yields the same output as synth1.caps
+	text=$((16#$(nm "$T/synth" | awk '$3 == "_text" { print $1 }')))
+	off() { printf %x $((16#$(nm "$T/synth" | awk -v s="$1" '$3 == s { print $1 }') - text)); }
+	{
+		echo "[    0.1] random line"
+		printf '[    0.2] rund-prepatch: calibrate v1 text=%x up=0 caps=' $text
+		printf '00000020,00000100'; for i in $(seq 3 24); do printf ',00000000'; done
+		printf ' pv=1:%s,2:%s,3:null\r\n' "$(off pv_target)" "$(off _paravirt_nop)"
+	} >"$T/console.log"
+	"$BIN" calibrate -o "$T/cal.caps" "$T/synth" "$T/console.log" 2>"$T/err" &&
+	"$BIN" apply --caps "$T/cal.caps" -o "$T/cal.out" "$T/synth" >/dev/null 2>>"$T/err" &&
+	grep -qx 'pv 1 pv_target' "$T/cal.caps" && grep -qx 'pv 3 null' "$T/cal.caps" &&
+	grep -qx 'kernel 6.1.0-synth' "$T/cal.caps" &&
+	cmp -s <(objcopy -O binary -j .text "$T/cal.out" /dev/stdout) \
+	       <(objcopy -O binary -j .text "$T/synth1.out" /dev/stdout) &&
+		pass "calibrate: console line -> CAPS naming pv targets by symbol; same text as synth1.caps" ||
+		{ fail "calibrate: console line -> CAPS"; diag <"$T/err"; diag <"$T/cal.caps"; }
+	echo "no calibration here" >"$T/console.log"
+	"$BIN" calibrate "$T/synth" "$T/console.log" >"$T/out" 2>"$T/err"; rc=$?
+	[ $rc -eq 2 ] && grep -qF "rund-prepatch: $T/console.log: no \"rund-prepatch: calibrate v1\" line" "$T/err" &&
+		pass "calibrate: log without the line exits 2 naming the log" ||
+		{ fail "calibrate: log without the line: exit $rc"; diag <"$T/err"; }
+
+	expect_apply_bad "of an already pre-patched image" "$T/synth1.out" \
+		"$HERE/synth1.caps" "$T/synth1.out" "already pre-patched"
+	# CAPS problems are reported against the CAPS file.
+	capsbad() {	# DESC SED-EXPR PATTERN
+		sed -e "$2" "$HERE/synth1.caps" >"$T/bad.caps"
+		expect_apply_bad "CAPS $1" "$T/synth" "$T/bad.caps" "$T/bad.caps" "$3"
+	}
+	capsbad "without cap 7" '/^cap 7 /d' "cap word 7 missing"
+	capsbad "with a bad hex word" 's/^cap 3 0$/cap 3 0xzz/' "line 7: cap word 3: '0xzz' is not a 32-bit hex number"
+	capsbad "with word index 22" 's/^cap 21 0$/cap 22 0/' "cap word index '22' not in 0..21"
+	capsbad "with cap 0 twice" 's/^cap 1 00000100$/cap 0 1/' "cap word 0 given twice"
+	capsbad "with an unknown directive" '$a frobnicate 1' "unknown directive 'frobnicate'"
+	capsbad "without header" '/^rund-prepatch-caps/d' "not a CAPS file"
+	capsbad "of version 2" 's/^rund-prepatch-caps 1/rund-prepatch-caps 2/' "unsupported CAPS version"
+	capsbad "lacking pv 3" '/^pv 3 /d' "no 'pv 3' line, but the vmlinux uses pv_ops slot 3"
+	capsbad "naming a missing symbol" 's/^pv 1 pv_target/pv 1 no_such_fn/' "pv 1: the vmlinux has no symbol no_such_fn"
+	capsbad "for another kernel" 's/^kernel .*/kernel 6.1.99/' "CAPS is for kernel 6.1.99, vmlinux is 6.1.0-synth"
+	capsbad "with lock maybe" 's/^lock smp/lock maybe/' "lock must be 'smp' or 'up'"
+	expect_apply_bad "with a missing CAPS file" "$T/synth" "$T/nonexistent.caps" \
+		"$T/nonexistent.caps" "cannot open CAPS"
+fi
 
 # --- 2. real vmlinux -------------------------------------------------------
 # Independent decoder: reads the ELF section headers with struct.unpack and
@@ -226,7 +323,91 @@ assert all(s["out_of_range"] == 0 for s in j["sites"])
 	fi
 }
 
+# The decoder against objdump over instructions in sections with sites.
+decoder_tests() {
+	local label=$1 v=$2 sec addr
+	for sec in .altinstr_replacement .altinstr_aux .init.text .text; do
+		addr=$(secfield "$v" "$sec" addr)
+		[ -n "$addr" ] || continue
+		objdump -d -j "$sec" --stop-address=$((addr + 3000000)) "$v" >"$T/od" 2>/dev/null
+		"$INSNCHECK" "$v" "$sec" 3000000 >"$T/ic"
+		python3 "$HERE/insncmp.py" "$T/od" "$T/ic" "$label $sec" >"$T/cmp" 2>&1
+		case $(cat "$T/cmp") in
+		"ok - "*) pass "$(sed 's/^ok - //' "$T/cmp")" ;;
+		*) fail "$(sed 's/^not ok - //' "$T/cmp")" ;;
+		esac
+	done
+}
+
+# apply with CAPS from the image's own pv_ops and all-zero / all-one words,
+# checked by tests/oracle.py; the output scans clean.
+apply_real_tests() {
+	local label=$1 v=$2 w
+	if [ ! -f "$v" ]; then
+		skip "$label: apply on real vmlinux" "$v not built (make kernel)"
+		return
+	fi
+	if ! command -v python3 >/dev/null || ! command -v objdump >/dev/null; then
+		skip "$label: apply on real vmlinux" "python3 or objdump missing"
+		return
+	fi
+	decoder_tests "$label" "$v"
+	for w in 00000000 ffffffff; do
+		python3 "$HERE/oracle.py" caps "$v" $w >"$T/r$w.caps"
+		"$BIN" apply --caps "$T/r$w.caps" -o "$T/r$w.out" "$v" >"$T/out" 2>"$T/err"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			fail "$label: apply words=$w exits $rc"; diag <"$T/err"; continue
+		fi
+		pass "$label: apply words=$w exits 0"
+		diag <"$T/out"
+		python3 "$HERE/oracle.py" check "$v" "$T/r$w.caps" "$T/r$w.out" >"$T/exp" 2>&1
+		while IFS= read -r line; do
+			case $line in
+			"ok - "*) pass "$label: ${line#ok - }" ;;
+			"not ok - "*) fail "$label: ${line#not ok - }" ;;
+			*) echo "# $line" ;;
+			esac
+		done <"$T/exp"
+		scan "$T/r$w.out"
+		[ "$rc" -eq 0 ] && pass "$label: words=$w output scans clean" ||
+			{ fail "$label: words=$w output scan exits $rc"; diag <"$T/err"; }
+		rm -f "$T/r$w.out"
+	done
+}
+
+# apply against the memory of real boots (bench/prepatch/run.sh keeps the
+# stock boots' dumps, the CAPS it calibrated and the vmlinux it used).
+boot_tests() {
+	local w=${RUND_PREPATCH_BENCH:-$HERE/../../build/prepatch-bench} d cpu v
+	if [ ! -s "$w/vmlinux.path" ] || ! ls -d "$w"/stock-*/ >/dev/null 2>&1; then
+		skip "apply vs memory of a real boot" "no boot dumps in $w (run bench/prepatch/run.sh)"
+		return
+	fi
+	v=$(cat "$w/vmlinux.path")
+	for d in "$w"/stock-*/; do
+		cpu=$(basename "$d"); cpu=${cpu#stock-}
+		if [ ! -f "$v" ] || [ ! -s "$w/$cpu.caps" ]; then
+			skip "apply vs real boot on $cpu" "$v or $w/$cpu.caps missing"
+			continue
+		fi
+		"$BIN" apply --caps "$w/$cpu.caps" -o "$T/boot.out" "$v" >/dev/null 2>"$T/err" ||
+			{ fail "apply for $cpu exits non-zero"; diag <"$T/err"; continue; }
+		python3 "$HERE/bootcmp.py" "$T/boot.out" "$d" "boot on -cpu $cpu" >"$T/exp" 2>&1
+		while IFS= read -r line; do
+			case $line in
+			"ok - "*) pass "${line#ok - }" ;;
+			"not ok - "*) fail "${line#not ok - }" ;;
+			*) echo "# $line" ;;
+			esac
+		done <"$T/exp"
+		rm -f "$T/boot.out"
+	done
+}
+
 real_tests "vmlinux" "$VMLINUX"
+apply_real_tests "vmlinux" "$VMLINUX"
+boot_tests
 real_tests "vmlinux-debug" "$VMLINUX_DEBUG"
 
 # --- 3. bad input ----------------------------------------------------------

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../caps.h"
+#include "../insn.h"
 #include "../kversion.h"
+#include "../note.h"
 #include "../sites.h"
 
 /* Host mirrors of the 6.1 kernel structs, to check entry sizes. */
@@ -25,6 +28,22 @@ struct paravirt_patch_site {		/* arch/x86/include/asm/paravirt_types.h */
 	uint8_t *instr;
 	uint8_t type;
 	uint8_t len;
+};
+
+/* patches/guest: arch/x86/include/asm/rund_prepatch.h (version 1). */
+struct rund_prepatch_pv {
+	uint16_t type;
+	uint16_t flags;
+	int32_t off;
+};
+
+struct rund_prepatch_desc {
+	uint32_t version, filled, nwords, flags;
+	uint32_t words[24];
+	uint32_t npv;
+	struct rund_prepatch_pv pv[64];
+	uint32_t undo_len, undo_runs;
+	uint8_t digest[32];
 };
 
 static int failures;
@@ -170,6 +189,88 @@ static void test_banner(void)
 	   strstr(d.msg, "NUL-terminated"), "%s", "banner without NUL rejected");
 }
 
+/*
+ * Instruction lengths from the Intel SDM encodings; "66 e8" follows the
+ * kernel decoder (CALL Jz is f64: rel32 whatever 66 says; objdump, like
+ * AMD, would take rel16).
+ */
+static void test_insn(void)
+{
+	static const struct { const char *hex; unsigned int len; } t[] = {
+		{ "6690", 2 }, { "0f1f840000000000", 8 }, { "c4e279180500000000", 9 },
+		{ "62f17c481000", 6 }, { "48b88877665544332211", 10 },
+		{ "a18877665544332211", 9 }, { "67a144332211", 6 }, { "66053412", 4 },
+		{ "f6c001", 3 }, { "f6d0", 2 }, { "f7c044332211", 6 }, { "c8100001", 4 },
+		{ "0f3a0fc108", 5 }, { "66e844332211", 6 }, { "8f00", 2 }, { "c5fc77", 3 },
+		{ "0faee8", 3 }, { "f30f1efa", 4 }, { "4c8b0d44332211", 7 },
+		{ "f0ff00", 3 }, { "3effc0", 3 }, { "0f8544332211", 6 },
+		{ "c744240811223344", 8 }, { "66c74424081122", 7 }, { "48c7c011223344", 7 },
+		{ "6bc001", 3 }, { "69c011223344", 6 }, { "41ffe3", 3 }, { "2ee844332211", 6 },
+	};
+	uint8_t b[32];
+	struct insn insn;
+	size_t i, j, n;
+	int good = 1;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = strlen(t[i].hex) / 2;
+		memset(b, 0x90, sizeof(b));
+		for (j = 0; j < n; j++)
+			sscanf(t[i].hex + 2 * j, "%2hhx", &b[j]);
+		if (insn_decode(&insn, b, sizeof(b)) || insn.length != t[i].len) {
+			printf("# %s: got %u, want %u\n", t[i].hex, insn.length, t[i].len);
+			good = 0;
+		}
+	}
+	ok(good, "%s", "decoder: lengths of legacy/REX/VEX/EVEX/moffs/imm forms");
+	ok(insn_decode(&insn, (const uint8_t *)"\xe8\x01\x02", 3) == -1, "%s",
+	   "decoder: truncated instruction rejected");
+	ok(insn_decode(&insn, (const uint8_t *)"\x06", 1) == -1, "%s",
+	   "decoder: opcode invalid in 64-bit mode (push %es) rejected");
+	ok(!insn_decode(&insn, (const uint8_t *)"\x0f\x85\xfc\xff\xff\xff", 6) &&
+	   insn.immediate == -4 && insn.opcode[0] == 0x0f && insn.opcode[1] == 0x85,
+	   "%s", "decoder: Jcc rel32 opcode bytes and signed immediate");
+}
+
+static void test_note_layout(void)
+{
+	ok(sizeof(struct rund_prepatch_desc) == NOTE_DESC_SIZE, "%s",
+	   "note desc size equals the guest patch's struct rund_prepatch_desc (668)");
+	ok(__builtin_offsetof(struct rund_prepatch_desc, words) == DESC_WORDS &&
+	   __builtin_offsetof(struct rund_prepatch_desc, npv) == DESC_NPV &&
+	   __builtin_offsetof(struct rund_prepatch_desc, pv) == DESC_PV &&
+	   __builtin_offsetof(struct rund_prepatch_desc, undo_len) == DESC_UNDO_LEN &&
+	   __builtin_offsetof(struct rund_prepatch_desc, digest) == DESC_DIGEST,
+	   "%s", "note desc field offsets equal the guest patch's struct");
+}
+
+static void test_caps_roundtrip(void)
+{
+	static struct caps a, b;
+	struct diag d = { "" };
+	char text[4096] = "rund-prepatch-caps 1\nlock up\npv 3 null\npv 7 foo+0x10\n"
+			  "return_thunk srso_return_thunk\n";
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	for (i = 0; i < 22; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "cap %zu %zx\n",
+			 i, i * 0x01010101);
+	strcat(text, "bug 0 1\nbug 1 80000000  # comment\n");
+	ok(caps_parse(text, strlen(text), &a, &d) == 0, "%s", "CAPS parses");
+	f = open_memstream(&out, &len);
+	caps_format(&a, f);
+	fclose(f);
+	ok(caps_parse(out, len, &b, &d) == 0 && !memcmp(&a, &b, sizeof(a)), "%s",
+	   "CAPS format -> parse round trip is exact");
+	ok(a.uniproc && a.pv[3].null && a.pv[7].off == 0x10 && !strcmp(a.pv[7].sym, "foo") &&
+	   a.words[22] == 1 && a.words[23] == 0x80000000u && a.words[21] == 21 * 0x01010101u &&
+	   caps_has(&a, 23 * 32 + 31) && !caps_has(&a, 0),
+	   "%s", "CAPS fields: lock, pv null/offset, bug words, caps_has()");
+	free(out);
+}
+
 int main(void)
 {
 	test_sizes();
@@ -177,5 +278,8 @@ int main(void)
 	test_decode_para();
 	test_decode_s32();
 	test_banner();
+	test_insn();
+	test_note_layout();
+	test_caps_roundtrip();
 	return failures ? 1 : 0;
 }

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * alternative.h - offline alternative_instructions(): apply to a vmlinux
+ * image what Linux 6.1 x86-64 patches at boot for the CPU state in a CAPS
+ * file (arch/x86/kernel/alternative.c, paravirt.c, static_call.c).
+ */
+#ifndef RUND_PREPATCH_ALTERNATIVE_H
+#define RUND_PREPATCH_ALTERNATIVE_H
+
+#include <stddef.h>
+
+#include "caps.h"
+#include "diag.h"
+#include "image.h"
+#include "sites.h"
+
+struct pass_stats {
+	const char *kind;	/* site kind (sites.h) */
+	bool ran;		/* false: table absent or pass not applicable */
+	size_t sites;		/* sites walked */
+	size_t patched;		/* sites text_poke_early() wrote */
+	size_t warned;		/* sites the kernel would WARN about and skip */
+};
+
+#define NR_PASSES 6
+
+struct apply_result {
+	struct pass_stats pass[NR_PASSES];
+	uint64_t pokes, bytes_changed;
+};
+
+/*
+ * Check @caps against @k before patching: a pv line for every pv_ops type
+ * .parainstructions uses, and every symbol CAPS names exists.
+ */
+int alternative_check_caps(const struct kelf *k, const struct caps *caps,
+			   struct diag *d);
+
+/*
+ * Patch @im in place.  Fails (with @d) if CAPS lacks a pv_ops slot the
+ * image uses, names a symbol the image lacks, or the image needs something
+ * that cannot be done offline; the image is then half-patched and must be
+ * discarded.
+ */
+int alternative_instructions(struct image *im, const struct caps *caps,
+			     struct apply_result *r, struct diag *d);
+
+#endif
