@@ -14,7 +14,7 @@ export RUND_CACHE ?= $(HOME)/.cache/rund
 USER_DIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile prepatch-tool/Makefile))
 
 .PHONY: all userspace module kernel kernel-debug deps selftests check check-tier1 demo \
-	clean help
+	bench clean help
 
 all: userspace module
 
@@ -27,6 +27,8 @@ help:
 	@echo "make check        all tests: host unit tests + guest suites (TAP summary)"
 	@echo "make check-tier1  the same without the debug-kernel tier"
 	@echo "make demo         boot a guest, start 200 sandboxes through the pool vs mkdir"
+	@echo "make bench        bench/run provision + density (BENCH='provision density'; smoke;"
+	@echo "                  RUND_BENCH_QUICK=1 for a short run) -> bench/results/"
 
 userspace:
 	@for d in $(USER_DIRS); do $(MAKE) -C $$d BUILD=$(BUILD)/$$d || exit 1; done
@@ -56,6 +58,11 @@ check-tier1:
 
 demo:
 	scripts/demo
+
+# bench/run boots the stock and the patched kernel per benchmark (see its header)
+BENCH ?= provision density
+bench:
+	@for b in $(BENCH); do bench/run $$b || exit 1; done
 
 clean:
 	@test -z "$(KDIR)" -o ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/benchlib.h"
+
 struct opts {
 	const char *dir, *op, *label;
 	int n, threads, churn;
@@ -39,24 +41,6 @@ struct worker {
 };
 
 static atomic_int stop_churn;
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-/* @buf = "@dir/@prefix<a>" or, when @b >= 0, "@dir/@prefix<a>-<b>" */
-static void path_of(char *buf, size_t len, const char *dir, const char *prefix, int a, int b)
-{
-	int n = b < 0 ? snprintf(buf, len, "%s/%s%d", dir, prefix, a) :
-			snprintf(buf, len, "%s/%s%d-%d", dir, prefix, a, b);
-
-	if (n >= (int)len)
-		buf[len - 1] = '\0';
-}
 
 static void *work(void *p)
 {
@@ -101,13 +85,6 @@ static void *churn(void *p)
 	return NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void cleanup(const struct opts *o)
 {
 	char p[PATH_MAX];
@@ -140,6 +117,7 @@ int main(int argc, char **argv)
 	pthread_t *tids, churner;
 	struct worker *ws;
 	double *lat, t0, total;
+	struct lat_summary s;
 	int c, err = 0;
 
 	while ((c = getopt_long(argc, argv, "n:t:", lo, NULL)) != -1) {
@@ -194,8 +172,8 @@ int main(int argc, char **argv)
 	cleanup(&o);
 	if (err)
 		return 1;
-	qsort(lat, o.n, sizeof(*lat), cmp_double);
+	s = lat_summarize(lat, o.n);
 	printf("%s,%s,%d,%d,%d,%.1f,%.0f,%.0f,%.0f\n", o.label, o.op, o.threads, o.n, o.churn,
-	       total / 1e3, lat[o.n / 2], lat[(int)(o.n * 0.99)], lat[o.n - 1]);
+	       total / 1e3, s.p50, s.p99, s.max);
 	return 0;
 }

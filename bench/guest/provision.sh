@@ -1,0 +1,168 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# provision.sh provision|density: runs inside a bench guest (CGROUP_MODE=none), mounts each
+# cgroup layout in turn and runs /rund/bin/provision in every mode the kernel allows.
+# Prints provision's "bench: " and "bench-absent: " lines, plus "# bench-env: " facts.
+#
+# Environment (set by the plan bench/run writes): N (sandboxes, provision), THREADS
+# (provision), REPS, WARMUP, BGS (density: background sandboxes), DN (density: new ones),
+# RESERVE (mkdir_reserve for the transparent path), DENSITY_ALL=1 (density also on v1-sep
+# and v2 favordynmods; by default v1-co, v2 and the module modes, to keep TCG time down).
+bench=$1
+ko=/rund/modules/rund_cgpool.ko
+cg=/sys/fs/cgroup
+: "${N:=2000}" "${THREADS:=1,50,200}" "${REPS:=5}" "${WARMUP:=1}" "${BGS:=0,500,1000}"
+: "${DN:=10,200}" "${RESERVE:=1024}"
+
+env_line() { echo "# bench-env: $*"; }
+env_line "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+env_line "features $(tr '\n' ' ' </sys/kernel/cgroup/features 2>/dev/null)"
+env_line "module $([ -r $ko ] && echo present || echo missing)"
+case $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) in
+jiffies | refined-jiffies) echo "bench-absent: *,clocksource is jiffies-based: no timing" && exit 1 ;;
+esac
+
+# run MODE LABEL DIR...: one provision invocation
+run() {
+	mode=$1 label=$2
+	shift 2
+	hs=
+	for d in "$@"; do hs="$hs --hier $d"; done
+	if [ "$bench" = density ]; then
+		case "$label" in v1-sep/* | v2-fdm/*) [ "${DENSITY_ALL:-0}" = 1 ] || return 0 ;; esac
+		for bg in $(echo "$BGS" | tr , ' '); do
+			# shellcheck disable=SC2086
+			/rund/bin/provision --mode "$mode" --label "$label" $hs -n "$DN" -t 0 \
+				--background "$bg" --reps "$REPS" --warmup "$WARMUP" || echo "# bench-fail: $label bg=$bg"
+		done
+	else
+		# shellcheck disable=SC2086
+		/rund/bin/provision --mode "$mode" --label "$label" $hs -n "$N" -t "$THREADS" \
+			--reps "$REPS" --warmup "$WARMUP" || echo "# bench-fail: $label"
+	fi
+}
+
+# modload BACKEND LABEL: load the module; on failure print why every module mode is absent
+modload() {
+	[ -r $ko ] || {
+		echo "bench-absent: $2,no rund_cgpool.ko for this kernel: $(cat /rund/modules/BUILD-FAILED 2>/dev/null)"
+		return 1
+	}
+	params="backend=$1"
+	[ "$1" = fast ] && params="$params mkdir_reserve=$RESERVE"
+	# shellcheck disable=SC2086
+	if ! out=$(insmod $ko $params 2>&1); then
+		why=$(dmesg | grep 'rund_cgpool: ' | tail -n 1 | sed 's/^\[[^]]*\] rund_cgpool: //')
+		echo "bench-absent: $2,insmod backend=$1 failed: ${why:-$out}"
+		return 1
+	fi
+	env_line "module backend $(cat /sys/module/rund_cgpool/parameters/backend) for $2"
+}
+modunload() { rmmod rund_cgpool 2>/dev/null || echo "# bench: rmmod rund_cgpool failed"; }
+
+# module_modes LAYOUT DIR: the module's modes on one hierarchy
+module_modes() {
+	if modload compat "$1/module-compat"; then
+		run module "$1/module" "$2"
+		modunload
+	fi
+	if modload fast "$1/module-fast"; then
+		run module "$1/module" "$2"
+		run reserve "$1/mkdir+reserve" "$2"
+		modunload
+	else
+		echo "bench-absent: $1/mkdir+reserve,needs the module's fast backend (above)"
+	fi
+}
+
+v1ctrls=$(awk 'NR > 1 && $4 == 1 { print $1 }' /proc/cgroups | grep -xE 'cpu|cpuacct|cpuset|memory|blkio|freezer|pids' | tr '\n' ' ')
+env_line "v1 controllers $v1ctrls"
+
+# mountcg ARGS...: mount, retrying while the previous layout's roots are still going away
+mountcg() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		mount "$@" 2>/dev/null && return 0
+		sleep 1
+	done
+	mount "$@"
+}
+
+# v1_settle: wait until the v1 hierarchies hold nothing but their roots. Removed cgroups
+# stay "dying" (memcg charges, RCU) for a while; a hierarchy unmounted before they are
+# gone is never destroyed and keeps its controllers, so the next layout could not mount.
+v1_settle() {
+	for _ in $(seq 60); do
+		awk 'NR > 1 && $2 != 0 && $3 > 1 { busy = 1 } END { exit busy }' /proc/cgroups && return 0
+		echo 3 >/proc/sys/vm/drop_caches
+		sleep 1
+	done
+	env_line "v1 cgroups still dying after 60 s: $(awk 'NR > 1 && $3 > 1 { print $1 "=" $3 }' /proc/cgroups | tr '\n' ' ')"
+}
+mount -t tmpfs -o mode=755 cgroup $cg
+
+# v1, one hierarchy per controller (cpu with cpuacct, as systemd mounts them): the paper's
+# "before". Every sandbox makes one cgroup per hierarchy.
+dirs=
+for c in $v1ctrls; do
+	case $c in cpuacct) continue ;; cpu) c=cpu,cpuacct ;; esac
+	mkdir -p "$cg/$c"
+	mountcg -t cgroup -o "$c" "$c" "$cg/$c"
+	mkdir "$cg/$c/bench"
+	dirs="$dirs $cg/$c/bench"
+done
+cat $cg/cpuset/cpuset.cpus >$cg/cpuset/bench/cpuset.cpus
+cat $cg/cpuset/cpuset.mems >$cg/cpuset/bench/cpuset.mems
+# shellcheck disable=SC2086
+run mkdir v1-sep/mkdir $dirs
+if [ "$bench" = provision ]; then
+	# shellcheck disable=SC2086
+	run rename v1-sep/rename $dirs
+fi
+for d in $dirs; do rmdir "$d"; done
+v1_settle
+for d in $dirs; do umount "${d%/bench}"; done
+
+# v1, one co-mounted hierarchy with every sandbox controller
+mkdir -p $cg/rund
+mountcg -t cgroup -o "$(echo "$v1ctrls" | tr ' ' ',' | sed 's/,$//')" rund $cg/rund
+mkdir $cg/rund/bench
+cat $cg/rund/cpuset.cpus >$cg/rund/bench/cpuset.cpus
+cat $cg/rund/cpuset.mems >$cg/rund/bench/cpuset.mems
+run mkdir v1-co/mkdir $cg/rund/bench
+if [ "$bench" = provision ]; then
+	run rename v1-co/rename $cg/rund/bench
+fi
+module_modes v1-co $cg/rund/bench
+rmdir $cg/rund/bench
+v1_settle
+umount $cg/rund
+
+# v2
+mkdir -p $cg/v2
+opts=nsdelegate
+grep -qx allow_rename /sys/kernel/cgroup/features && opts=$opts,allow_rename
+mountcg -t cgroup2 -o $opts cgroup2 $cg/v2
+for c in cpu cpuset memory pids io; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		echo +$c 2>/dev/null >$cg/v2/cgroup.subtree_control && break
+		sleep 1	# the controller is still bound to a dying v1 root
+	done
+done
+mkdir $cg/v2/bench
+for c in cpu cpuset memory pids io; do echo +$c >$cg/v2/bench/cgroup.subtree_control; done
+env_line "v2 options $opts, controllers $(cat $cg/v2/bench/cgroup.subtree_control | tr ' ' ,)"
+run mkdir v2/mkdir $cg/v2/bench
+[ "$bench" = provision ] && run clone3 v2/clone3 $cg/v2/bench
+[ "$bench" = provision ] && run rename v2/rename $cg/v2/bench
+module_modes v2 $cg/v2/bench
+
+# v2 with favordynmods (cheaper task migration: no percpu rwsem for threadgroup changes)
+if grep -qx favordynmods /sys/kernel/cgroup/features &&
+	mount -o remount,$opts,favordynmods $cg/v2 && grep -q "$cg/v2 .*favordynmods" /proc/mounts; then
+	run mkdir v2-fdm/mkdir $cg/v2/bench
+	[ "$bench" = provision ] && run clone3 v2-fdm/clone3 $cg/v2/bench
+	mount -o remount,$opts $cg/v2
+else
+	echo "bench-absent: v2-fdm/mkdir,kernel has no favordynmods mount option (/sys/kernel/cgroup/features)"
+fi
+rmdir $cg/v2/bench

@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""report.py: bench/provision and bench/density guest logs -> CSV, table, gnuplot PNGs.
+
+  report.py --bench provision|density --csv OUT.csv --plot PREFIX [--mem MB] [--strict]
+            KERNEL=LOG:CONFIGHASH ...
+
+Reads the "bench: ", "bench-absent: " and "# bench-fail: " lines bench/guest/provision.sh
+prints. Repetition 0 is the warm-up and is left out of medians. The "before" mode is
+v1-sep/mkdir; ratios compare medians within one kernel boot. --strict: exit 1 when a mode
+failed, a guest did not finish, or nothing ran.
+"""
+import argparse
+import csv
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+BEFORE = "v1-sep/mkdir"
+FIELDS = ["label", "bg", "threads", "n", "rep", "total_ms", "p50_us", "p99_us", "max_us",
+          "self_cpu_ms", "sys_cpu_ms", "cycle_cpu_ms", "children_cpu_ms", "fallbacks"]
+
+
+def parse_log(path):
+    env = {"kernel_version": "?", "vcpus": "?", "clocksource": "?"}
+    rows, absent, failed, finished = [], [], [], False
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            m = re.match(r"# rund-guest: kernel (\S+) cpus (\d+) .*clocksource (\S+)", line)
+            if m:
+                env.update(kernel_version=m[1], vcpus=m[2], clocksource=m[3])
+            elif line.startswith("bench: "):
+                v = line[len("bench: "):].split(",")
+                if len(v) == len(FIELDS):
+                    rows.append(dict(zip(FIELDS, v)))
+            elif line.startswith("bench-absent: "):
+                label, _, why = line[len("bench-absent: "):].partition(",")
+                absent.append((label, why.strip()))
+            elif line.startswith("# bench-fail: "):
+                failed.append(line[len("# bench-fail: "):])
+            elif re.match(r"# rund-test: END bench-\S+ exit=0", line):
+                finished = True
+    return env, rows, absent, failed, finished
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench", required=True)
+    ap.add_argument("--csv", required=True)
+    ap.add_argument("--plot", required=True)
+    ap.add_argument("--mem", default="?")
+    ap.add_argument("--strict", action="store_true")
+    ap.add_argument("logs", nargs="+")
+    a = ap.parse_args()
+
+    kernels, data, absents, problems = [], {}, {}, []
+    out = []
+    for spec in a.logs:
+        k, _, rest = spec.partition("=")
+        log, _, chash = rest.rpartition(":")
+        env, rows, absent, failed, finished = parse_log(log)
+        date = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(os.path.getmtime(log)))
+        env.update(config_hash=chash, date=date)
+        kernels.append((k, env))
+        data[k] = rows
+        absents[k] = absent
+        problems += [f"{k}: mode failed: {x}" for x in failed]
+        if not finished:
+            problems.append(f"{k}: the guest did not finish the benchmark (see {log})")
+        for r in rows:
+            mode = r["label"].split("/", 1)
+            out.append(dict(bench=a.bench, kernel=k, kernel_version=env["kernel_version"],
+                            layout=mode[0], mode=mode[-1], status="ok", **r,
+                            vcpus=env["vcpus"], mem_mb=a.mem, clocksource=env["clocksource"],
+                            config_hash=chash, date=date))
+        for label, why in absent:
+            mode = label.split("/", 1)
+            out.append(dict(bench=a.bench, kernel=k, kernel_version=env["kernel_version"],
+                            label=label, layout=mode[0], mode=mode[-1],
+                            status="absent: " + why, vcpus=env["vcpus"], mem_mb=a.mem,
+                            clocksource=env["clocksource"], config_hash=chash, date=date))
+    cols = ["bench", "kernel", "kernel_version", "label", "layout", "mode", "status"] + \
+        FIELDS[1:] + ["vcpus", "mem_mb", "clocksource", "config_hash", "date"]
+    with open(a.csv, "w", newline="") as f:
+        w = csv.DictWriter(f, cols, restval="")
+        w.writeheader()
+        w.writerows(out)
+
+    print(f"{a.bench}: q35 TCG guests, {a.mem} MB; medians of the repetitions after the "
+          "warm-up, [min-max] spread.")
+    print("Shared 2-core host (kernel builds, other guests): absolute times are noisy, "
+          "ratios within one boot are what count.")
+    for k, env in kernels:
+        print(f"\n== {k}: kernel {env['kernel_version']}, {env['vcpus']} vCPUs, clocksource "
+              f"{env['clocksource']}, config {env['config_hash']}, {env['date']}")
+        if a.bench == "provision":
+            table_provision(data[k])
+        else:
+            table_density(data[k])
+        for label, why in absents[k]:
+            print(f"  {label:24} absent: {why}")
+        plot(a.bench, k, env, data[k], f"{a.plot}-{k}")
+    if a.bench == "provision":
+        markdown_provision(kernels, data, absents)
+    else:
+        markdown_density(kernels, data)
+    print(f"\nCSV: {a.csv}")
+    for p in problems:
+        print("PROBLEM: " + p)
+    if a.strict and (problems or not any(data.values())):
+        sys.exit(1)
+
+
+def group(rows):
+    g = defaultdict(list)
+    order = []
+    for r in rows:
+        key = (r["label"], int(r["bg"]), int(r["n"]), int(r["threads"]))
+        if key not in g:
+            order.append(key)
+        if int(r["rep"]) > 0:
+            g[key].append(r)
+        else:
+            g.setdefault(key, [])
+    return g, order
+
+
+def col(rs, f):
+    return [float(r[f]) for r in rs]
+
+
+def table_provision(rows):
+    g, order = group(rows)
+    print(f"  {'mode':24} {'thr':>4} {'n':>5} {'total ms [min-max]':>24} {'p50 us':>7} "
+          f"{'p99 us':>8} {'max us':>8} {'cpu ms':>7} {'cycle':>7} {'reps':>4}  speedup")
+    for key in order:
+        label, bg, n, thr = key
+        rs = g[key]
+        if not rs:
+            continue
+        t = col(rs, "total_ms")
+        base = g.get((BEFORE, bg, n, thr))
+        ratio = ""
+        if base and label != BEFORE:
+            ratio = f"{med(col(base, 'total_ms')) / med(t):6.2f}x"
+        fb = [int(r["fallbacks"]) for r in rs if int(r["fallbacks"]) > 0]
+        print(f"  {label:24} {thr:4} {n:5} {med(t):9.0f} [{min(t):6.0f}-{max(t):6.0f}] "
+              f"{med(col(rs, 'p50_us')):7.0f} {med(col(rs, 'p99_us')):8.0f} "
+              f"{med(col(rs, 'max_us')):8.0f} {med(col(rs, 'sys_cpu_ms')):7.0f} "
+              f"{med(col(rs, 'cycle_cpu_ms')):7.0f} {len(rs):4}  {ratio}"
+              + (f" ({max(fb)} pool fallbacks)" if fb else ""))
+
+
+def table_density(rows):
+    g, order = group(rows)
+    print(f"  {'mode':24} {'n':>4} {'background':>10} {'total ms [min-max]':>24} "
+          f"{'p99 us':>8} {'delta vs empty':>16}")
+    labels = list(dict.fromkeys(key[0] for key in order))
+    for key in sorted(order, key=lambda k: (labels.index(k[0]), k[2], k[1])):
+        label, bg, n, thr = key
+        rs = g[key]
+        if not rs:
+            continue
+        t = col(rs, "total_ms")
+        base = g.get((label, 0, n, thr))
+        delta = ""
+        if base and bg:
+            b = med(col(base, "total_ms"))
+            delta = f"{med(t) - b:+8.0f} ms {100 * (med(t) - b) / b:+5.0f}%"
+        print(f"  {label:24} {n:4} {bg:10} {med(t):9.0f} [{min(t):6.0f}-{max(t):6.0f}] "
+              f"{med(col(rs, 'p99_us')):8.0f} {delta:>16}")
+
+
+def markdown_provision(kernels, data, absents):
+    """README table: per mode, per kernel: median total ms at each thread count / p99 ms
+    at the highest, and the speedup over v1-sep/mkdir at the highest thread count."""
+    print("\nMarkdown (total ms per thread count; p99 ms and speedup vs "
+          f"{BEFORE} at the most threads):\n")
+    labels, thrs, n = [], set(), 0
+    gs = {}
+    for k, _ in kernels:
+        g, order = group(data[k])
+        gs[k] = g
+        for key in order:
+            if g[key]:
+                labels.append(key[0])
+                thrs.add(key[3])
+                n = max(n, key[2])
+        labels += [lab for lab, _ in absents[k]]
+    labels = list(dict.fromkeys(labels))
+    thrs = sorted(thrs)
+    hdr = "| mode |"
+    for k, _ in kernels:
+        hdr += f" {k}: total ms at {'/'.join(map(str, thrs))} thr | p99 ms | speedup |"
+    print(hdr)
+    print("|---|" + "---:|---:|---:|" * len(kernels))
+    for label in labels:
+        line = f"| {label} |"
+        for k, _ in kernels:
+            g = gs[k]
+            tot = [g.get((label, 0, n, t)) for t in thrs]
+            if not any(tot):
+                why = dict(absents[k]).get(label)
+                line += f" absent{' (' + why[:100] + ')' if why else ''} | | |"
+                continue
+            line += " " + " / ".join(f"{med(col(rs, 'total_ms')):.0f}" if rs else "-"
+                                     for rs in tot) + " |"
+            last, base = tot[-1], g.get((BEFORE, 0, n, thrs[-1]))
+            line += f" {med(col(last, 'p99_us')) / 1e3:.1f} |" if last else " - |"
+            line += (f" {med(col(base, 'total_ms')) / med(col(last, 'total_ms')):.2f}x |"
+                     if last and base else " - |")
+        print(line)
+
+
+def markdown_density(kernels, data):
+    print("\nMarkdown (median total ms to start n more sandboxes; delta vs the empty node):\n")
+    for k, _ in kernels:
+        g, order = group(data[k])
+        bgs = sorted({key[1] for key in order})
+        print(f"| {k}: mode | n | " + " | ".join(f"{b} running" for b in bgs) + " |")
+        print("|---|---:|" + "---:|" * len(bgs))
+        labels = list(dict.fromkeys(key[0] for key in order))
+        for label in labels:
+            for n in sorted({key[2] for key in order if key[0] == label}):
+                cells = []
+                base = None
+                for b in bgs:
+                    rs = [r for key, v in g.items() if key[:3] == (label, b, n) for r in v]
+                    if not rs:
+                        cells.append("-")
+                        continue
+                    m = med(col(rs, "total_ms"))
+                    if b == bgs[0]:
+                        base = m
+                        cells.append(f"{m:.0f}")
+                    else:
+                        cells.append(f"{m:.0f} ({100 * (m - base) / base:+.0f}%)" if base
+                                     else f"{m:.0f}")
+                print(f"| {label} | {n} | " + " | ".join(cells) + " |")
+        print()
+
+
+def plot(bench, k, env, rows, prefix):
+    """PNG with gnuplot: provision = total ms per mode at each thread count (log scale);
+    density = total ms vs background sandboxes per mode and n."""
+    if not rows or not shutil.which("gnuplot"):
+        if rows:
+            print("  (no gnuplot: no plot; make deps installs gnuplot-nox)")
+        return
+    g, order = group(rows)
+    dat = prefix + ".dat"
+    title = f"{bench}: {k} kernel {env['kernel_version']}, {env['vcpus']} vCPU TCG, {env['date']}"
+    if bench == "provision":
+        labels = list(dict.fromkeys(key[0] for key in order if g[key]))
+        thrs = sorted({key[3] for key in order if g[key]})
+        n = max(key[2] for key in order)
+        with open(dat, "w") as f:
+            f.write("mode " + " ".join(f"threads={t}" for t in thrs) + "\n")
+            for label in labels:
+                vals = []
+                for t in thrs:
+                    rs = g.get((label, 0, n, t))
+                    vals.append(f"{med(col(rs, 'total_ms')):.1f}" if rs else "NaN")
+                f.write(f"\"{label}\" " + " ".join(vals) + "\n")
+        script = f"""
+set terminal pngcairo size 1200,600 noenhanced
+set output '{prefix}.png'
+set title "{title}\\nN={n} sandboxes, median total ms (log scale, lower is better)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid border -1
+set logscale y
+set ylabel 'total ms'
+set xtics rotate by -30
+set key top right
+plot for [i=2:{len(thrs) + 1}] '{dat}' using i:xtic(1) title columnhead(i)
+"""
+    else:
+        keys = sorted({(key[0], key[2]) for key in order if g[key]})
+        bgs = sorted({key[1] for key in order})
+        with open(dat, "w") as f:
+            for label, n in keys:
+                f.write(f"\"{label} n={n}\"\n")
+                for bg in bgs:
+                    rs = [r for key, v in g.items() if key[0] == label and key[1] == bg
+                          and key[2] == n for r in v]
+                    if rs:
+                        f.write(f"{bg} {med(col(rs, 'total_ms')):.1f}\n")
+                f.write("\n\n")
+        script = f"""
+set terminal pngcairo size 1200,600 noenhanced
+set output '{prefix}.png'
+set title "{title}\\nstart n sandboxes next to background ones, median total ms (log scale)"
+set logscale y
+set xlabel 'background sandboxes'
+set ylabel 'total ms'
+set key outside right
+plot for [i=0:{len(keys) - 1}] '{dat}' index i using 1:2 with linespoints title columnheader(1)
+"""
+    r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    if r.returncode:
+        print(f"  (gnuplot failed: {r.stderr.strip()[:300]})")
+    else:
+        print(f"  plot: {prefix}.png")
+
+
+if __name__ == "__main__":
+    main()
