@@ -18,7 +18,7 @@
 #include <linux/cgroup.h>
 #include <linux/cgroup_rund.h>
 #include <linux/module.h>
-#include <linux/namei.h>
+#include <linux/kernfs.h>
 #include <linux/slab.h>
 
 #include "pool.h"
@@ -55,20 +55,40 @@ static struct fast_pool *fast_of(struct rund_pool *p)
 /* --- the pool's cgroups --------------------------------------------------------------- */
 
 /*
- * The cgroup named @name in the pool dir, referenced. Resolved on every use rather than
- * cached in cg->priv: a struct rund_cg is freed in many places (teardown, replacement,
- * adoption) and a cached reference would have to be dropped in every one of them.
+ * The pool cgroup @cg, by its current name, referenced; -ESTALE if that name holds
+ * another cgroup. Resolved on every use rather than cached in cg->priv: a struct
+ * rund_cg is freed in many places (teardown, replacement, adoption) and a cached
+ * reference would have to be dropped in every one of them.
+ *
+ * The name is looked up in kernfs, not in the dcache. cgroup_rund_publish() renames a
+ * kernfs node without touching its dentry, which stays hashed under the old name until
+ * a lookup finds it stale. A dcache lookup of "sb-1" that races with a lookup of the
+ * node's new name can return that dentry after d_splice_alias() has moved it to the new
+ * name, and the revalidation, which compares the dentry's (now new) name with the
+ * node's, passes: the caller gets the cgroup that was "sb-1" a cycle ago. Seen as a
+ * child attached to the wrong cgroup under cgpool_stress. Kernfs names are exact under
+ * kernfs_rwsem, and the id check is the belt to those braces.
  */
-static struct cgroup *fast_cg(struct rund_pool *p, const char *name)
+static struct cgroup *fast_cg(struct rund_pool *p, const struct rund_cg *cg)
 {
-	struct path path = { .mnt = p->dir.mnt };
+	struct kernfs_node *kn = kernfs_find_and_get(fast_of(p)->parent->kn, cg->name);
 	struct cgroup *cgrp;
 
-	path.dentry = lookup_positive_unlocked(name, p->dir.dentry, strlen(name));
-	if (IS_ERR(path.dentry))
-		return ERR_CAST(path.dentry);
-	cgrp = cgroup_rund_get_from_path(&path);
-	dput(path.dentry);
+	if (!kn)
+		return ERR_PTR(-ENOENT);
+	rcu_read_lock();
+	/* kn->priv is cleared under RCU when the cgroup is released */
+	cgrp = rcu_dereference(*(void __rcu __force **)&kn->priv);
+	if (kernfs_type(kn) != KERNFS_DIR || !cgrp || !css_tryget_online(&cgrp->self))
+		cgrp = ERR_PTR(-ENOENT);
+	rcu_read_unlock();
+	kernfs_put(kn);
+	if (!IS_ERR(cgrp) && cg->id && cgroup_id(cgrp) != cg->id) {
+		pr_warn_ratelimited("%s: holds cgroup %llu, expected %llu\n", cg->name,
+				    cgroup_id(cgrp), cg->id);
+		cgroup_put(cgrp);
+		cgrp = ERR_PTR(-ESTALE);
+	}
 	return cgrp;
 }
 
@@ -90,7 +110,7 @@ static int fast_create(struct rund_pool *p, struct rund_cg *cg)
 
 static int fast_rename(struct rund_pool *p, struct rund_cg *cg, const char *to)
 {
-	struct cgroup *cgrp = fast_cg(p, cg->name);
+	struct cgroup *cgrp = fast_cg(p, cg);
 	int err;
 
 	if (IS_ERR(cgrp))
@@ -114,7 +134,7 @@ static int fast_unclaim(struct rund_pool *p, struct rund_cg *cg)
 
 static int fast_attach(struct rund_pool *p, struct rund_cg *cg, pid_t pid)
 {
-	struct cgroup *cgrp = fast_cg(p, cg->name);
+	struct cgroup *cgrp = fast_cg(p, cg);
 	int err;
 
 	if (IS_ERR(cgrp))
@@ -126,7 +146,7 @@ static int fast_attach(struct rund_pool *p, struct rund_cg *cg, pid_t pid)
 
 static int fast_destroy(struct rund_pool *p, struct rund_cg *cg)
 {
-	struct cgroup *cgrp = fast_cg(p, cg->name);
+	struct cgroup *cgrp = fast_cg(p, cg);
 	int err;
 
 	if (IS_ERR(cgrp))

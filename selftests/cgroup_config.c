@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgroup_config: the aggregated sandbox cgroup (patches/host 0006): rund.config and the
+ * "lightweight" mount option, on v2 and v1 (co-mounted or separate hierarchies).
+ *
+ * Truth comes from the controllers' own files and from what the kernel does with the
+ * limits (an OOM kill, a refused fork, cpu.stat nr_throttled, a task that stops running),
+ * never from rund.config alone. On a kernel without the patch every test skips, unless
+ * /rund/expect-patched says it has them: then it fails.
+ *
+ * The "cost" test prints, without asserting on them, the syscalls and time to configure
+ * one sandbox through the separate files vs one rund.config write, and mkdir(2)+rmdir(2)
+ * of a full vs a lightweight cgroup.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <mntent.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "rund_test.h"
+
+#define CFG		"rund.config"
+#define KMSG_TAG	"rund.config: "
+
+struct hier {
+	char root[PATH_MAX];	/* mount point of the hierarchy under test */
+	char opts[512];		/* its fs options, for remounting */
+	int v2;
+};
+
+/* cgroup2, else the v1 hierarchy with memory (the co-mounted one if there is one) */
+static int find_hier(struct hier *h)
+{
+	static const char *const vfs[] = { "rw", "ro", "nosuid", "nodev", "noexec", "relatime",
+					   "noatime", "nodiratime", "strictatime", "seclabel" };
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	char *save, *tok;
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && (m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2"))
+			found = h->v2 = 1;
+		else if (!strcmp(m->mnt_type, "cgroup") && hasmntopt(m, "memory"))
+			found = 1;
+		if (!found)
+			continue;
+		snprintf(h->root, sizeof(h->root), "%s", m->mnt_dir);
+		h->opts[0] = '\0';
+		for (tok = strtok_r(m->mnt_opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			size_t i;
+
+			for (i = 0; i < sizeof(vfs) / sizeof(vfs[0]) && strcmp(tok, vfs[i]); i++)
+				;
+			if (i < sizeof(vfs) / sizeof(vfs[0]) || !strcmp(tok, "lightweight"))
+				continue;
+			if (h->opts[0])
+				strcat(h->opts, ",");
+			strncat(h->opts, tok, sizeof(h->opts) - strlen(h->opts) - 1);
+		}
+	}
+	endmntent(f);
+	return found ? 0 : -1;
+}
+
+/* @key's value in rund.config text @text (one KEY=VALUE per line) into @val */
+static int cfg_find(const char *text, const char *key, char *val, size_t len)
+{
+	size_t klen = strlen(key);
+	const char *line, *nl;
+
+	for (line = text; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (!strncmp(line, key, klen) && line[klen] == '=') {
+			snprintf(val, len, "%.*s", (int)(nl - line - klen - 1), line + klen + 1);
+			return 0;
+		}
+		if (!*nl)
+			break;
+	}
+	return -1;
+}
+
+/* @key's value in the rund.config of @dir into @val; 0, or -1 when absent */
+static int cfg_get(const char *dir, const char *key, char *val, size_t len)
+{
+	char buf[4096];
+
+	if (rt_read_file(dir, CFG, buf, sizeof(buf)) < 0)
+		return -1;
+	return cfg_find(buf, key, val, len);
+}
+
+static int has_key(const char *dir, const char *key)
+{
+	char v[256];
+
+	return !cfg_get(dir, key, v, sizeof(v));
+}
+
+static int exists(const char *dir, const char *file)
+{
+	char p[PATH_MAX];
+
+	return !rt_path(p, sizeof(p), dir, file) && !access(p, F_OK);
+}
+
+/* first line of @dir/@file, trailing newline cut */
+static const char *first_line(const char *dir, const char *file, char *buf, size_t len)
+{
+	if (rt_read_file(dir, file, buf, len) < 0)
+		return "(unreadable)";
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+static int nr_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_type == DT_REG;
+	closedir(d);
+	return n;
+}
+
+FIXTURE(cfg) {
+	struct hier h;
+	char dir[PATH_MAX];	/* the sandbox cgroup */
+	char why[80];
+	int ok;			/* 0: skip (no patch / no hierarchy) */
+};
+
+#define NEED() do {						\
+	if (!self->ok)						\
+		SKIP(return, "%s", self->why);			\
+} while (0)
+
+FIXTURE_SETUP(cfg)
+{
+	int patched = !access("/rund/expect-patched", F_OK);
+
+	if (find_hier(&self->h)) {
+		snprintf(self->why, sizeof(self->why), "no cgroup hierarchy with memory");
+		return;
+	}
+	if (self->h.v2)
+		rt_write_file(self->h.root, "cgroup.subtree_control", "+cpu +cpuset +memory +io +pids");
+	snprintf(self->dir, sizeof(self->dir), "%s/rundcfg-%d", self->h.root, getpid());
+	rmdir(self->dir);
+	ASSERT_EQ(0, rt_mkdir_cg(self->dir)) TH_LOG("mkdir %s: %s", self->dir, strerror(errno));
+	if (!exists(self->dir, CFG)) {
+		ASSERT_EQ(0, patched) TH_LOG("patched kernel but no %s in %s", CFG, self->dir);
+		snprintf(self->why, sizeof(self->why), "no %s: kernel without patches/host 0006", CFG);
+		return;
+	}
+	self->ok = 1;
+}
+
+FIXTURE_TEARDOWN(cfg)
+{
+	rt_write_file(self->dir, CFG, "freeze=0");
+	rmdir(self->dir);
+}
+
+/*
+ * One field: the value written through rund.config, what rund.config reads back, and
+ * what the controller's own file then holds, on v2 and on v1.
+ */
+struct field_case {
+	const char *key, *val;
+	const char *v2_file, *v2_want;
+	const char *v1_file, *v1_want;
+};
+
+static const struct field_case fields[] = {
+	{ "cpuset.cpus", "0", "cpuset.cpus", "0", "cpuset.cpus", "0" },
+	{ "cpuset.mems", "0", "cpuset.mems", "0", "cpuset.mems", "0" },
+	{ "cpu.quota_us", "50000", "cpu.max", "50000 100000", "cpu.cfs_quota_us", "50000" },
+	{ "cpu.period_us", "200000", "cpu.max", "50000 200000", "cpu.cfs_period_us", "200000" },
+	{ "cpu.quota_us", "max", "cpu.max", "max 200000", "cpu.cfs_quota_us", "-1" },
+	{ "cpu.weight", "250", "cpu.weight", "250", "cpu.shares", "2560" },
+	{ "pids.max", "37", "pids.max", "37", "pids.max", "37" },
+	{ "pids.max", "max", "pids.max", "max", "pids.max", "max" },
+	{ "io.weight", "300", "io.weight", "default 300", NULL, NULL },
+	{ "io.bfq.weight", "200", "io.bfq.weight", "default 200", "blkio.bfq.weight", "200" },
+	{ "memory.max", "67108864", "memory.max", "67108864",
+	  "memory.limit_in_bytes", "67108864" },
+	{ "memory.max", "max", "memory.max", "max", "memory.limit_in_bytes", NULL },
+	{ "freeze", "1", "cgroup.freeze", "1", "freezer.state", NULL },
+	{ "freeze", "0", "cgroup.freeze", "0", "freezer.state", "THAWED" },
+};
+
+TEST_F(cfg, every_field_round_trips)
+{
+	int tested = 0;
+
+	NEED();
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const struct field_case *c = &fields[i];
+		const char *file = self->h.v2 ? c->v2_file : c->v1_file;
+		const char *want = self->h.v2 ? c->v2_want : c->v1_want;
+		char w[256], got[256], raw[256];
+
+		if (!has_key(self->dir, c->key)) {
+			/* a v1 hierarchy without that controller: not reported, refused */
+			snprintf(w, sizeof(w), "%s=%s", c->key, c->val);
+			EXPECT_EQ(-1, rt_write_file(self->dir, CFG, w));
+			EXPECT_EQ(EINVAL, errno) TH_LOG("%s: absent key accepted", c->key);
+			continue;
+		}
+		snprintf(w, sizeof(w), "%s=%s", c->key, c->val);
+		ASSERT_EQ(0, rt_write_file(self->dir, CFG, w)) TH_LOG("%s: %s", w, strerror(errno));
+		ASSERT_EQ(0, cfg_get(self->dir, c->key, got, sizeof(got)));
+		EXPECT_STREQ(c->val, got) TH_LOG("%s read back", w);
+		if (file && want)
+			EXPECT_STREQ(want, first_line(self->dir, file, raw, sizeof(raw)))
+				TH_LOG("%s: %s", w, file);
+		tested++;
+	}
+	ksft_print_msg("%d field writes round-tripped\n", tested);
+	/* v2 and v1 co-mounted carry every sandbox controller */
+	if (self->h.v2 || has_key(self->dir, "cpu.weight"))
+		EXPECT_LE(10, tested);
+}
+
+/* "KEY=VALUE " for each of @keys present in one read of @dir's rund.config */
+static void snapshot(const char *dir, const char *const *keys, size_t n, char *buf, size_t len)
+{
+	char text[4096], v[256];
+
+	buf[0] = '\0';
+	if (rt_read_file(dir, CFG, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (cfg_find(text, keys[i], v, sizeof(v)))
+			snprintf(v, sizeof(v), "?");
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s=%s ", keys[i], v);
+	}
+}
+
+/* the fields the atomicity tests compare */
+static const char *const snap_keys[] = { "cpuset.cpus", "cpu.quota_us", "cpu.period_us",
+					 "pids.max", "memory.max", "freeze" };
+#define SNAP(dir, buf) snapshot(dir, snap_keys, 6, buf, sizeof(buf))
+
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* how many new kernel records carry the rund.config tag; the last one into @line */
+static int kmsg_count(int fd, char *line, size_t len)
+{
+	char rec[1024], *msg;
+	ssize_t r;
+	size_t k;
+	int n = 0;
+
+	while ((r = read(fd, rec, sizeof(rec) - 1)) > 0 || (r < 0 && errno == EPIPE)) {
+		if (r < 0)
+			continue;
+		rec[r] = '\0';
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		if (!strstr(msg, KMSG_TAG))
+			continue;
+		n++;
+		k = strnlen(msg, len - 1);
+		memcpy(line, msg, k);
+		line[k] = '\0';
+	}
+	return n;
+}
+
+TEST_F(cfg, bad_write_changes_nothing)
+{
+	static const char *const bad[] = {
+		"pids.max=abc",				/* malformed value */
+		"bogus=1",				/* unknown key */
+		"pids.max=5 pids.max=6",		/* repeated key */
+		"pids.max",				/* no '=' */
+		" ",					/* nothing */
+		"cpu.weight=0",				/* out of range */
+		"freeze=2",
+		/* refused by the controller after cpuset and quota were applied */
+		"cpuset.cpus=0 cpu.quota_us=20000 pids.max=11 cpu.period_us=100",
+		/* refused by cpuset before anything else */
+		"pids.max=12 memory.max=33554432 cpuset.cpus=63",
+	};
+	char before[1024], after[1024], line[512];
+	int kfd = kmsg_open();
+
+	NEED();
+	if (!has_key(self->dir, "cpu.quota_us") || !has_key(self->dir, "pids.max"))
+		SKIP(return, "hierarchy without cpu and pids");
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG,
+				   "cpuset.cpus=0-1 cpu.quota_us=max cpu.period_us=100000 pids.max=100"));
+	SNAP(self->dir, before);
+	ASSERT_LE(0, kfd);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (strstr(bad[i], "cpuset") && !has_key(self->dir, "cpuset.cpus"))
+			continue;
+		kmsg_count(kfd, line, sizeof(line));
+		EXPECT_EQ(-1, rt_write_file(self->dir, CFG, bad[i])) TH_LOG("'%s' accepted", bad[i]);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("'%s': %s", bad[i], strerror(errno));
+		SNAP(self->dir, after);
+		EXPECT_STREQ(before, after) TH_LOG("'%s' changed something", bad[i]);
+		/* one reason in dmesg per refused write (the empty write too) */
+		EXPECT_EQ(1, kmsg_count(kfd, line, sizeof(line))) TH_LOG("'%s'", bad[i]);
+		ksft_print_msg("'%s' -> %s", bad[i], line);
+	}
+	/* the controllers' own files agree that nothing changed */
+	EXPECT_EQ(1, rt_file_has_line(self->dir, "pids.max", "100"));
+	close(kfd);
+}
+
+struct racer {
+	const char *dir;
+	const char *conf;	/* what this writer writes */
+	int n;
+	int err;
+};
+
+static const char *const conf_a = "cpu.quota_us=10000 pids.max=10 memory.max=104857600";
+static const char *const conf_b = "cpu.quota_us=20000 pids.max=20 memory.max=209715200";
+static const char *const seen_a = "cpu.quota_us=10000 pids.max=10 memory.max=104857600 ";
+static const char *const seen_b = "cpu.quota_us=20000 pids.max=20 memory.max=209715200 ";
+
+static void *writer(void *arg)
+{
+	struct racer *r = arg;
+
+	for (int i = 0; i < r->n; i++)
+		if (rt_write_file(r->dir, CFG, r->conf))
+			r->err = errno;
+	return NULL;
+}
+
+/* the three fields the racers write */
+static const char *const race_keys[] = { "cpu.quota_us", "pids.max", "memory.max" };
+
+TEST_F(cfg, concurrent_writers_never_mix)
+{
+	struct racer a = { self->dir, conf_a, 300, 0 }, b = { self->dir, conf_b, 300, 0 };
+	char buf[512], q[64], p[64], m[64];
+	pthread_t ta, tb;
+	int reads = 0, mixed = 0;
+
+	NEED();
+	if (!has_key(self->dir, "cpu.quota_us") || !has_key(self->dir, "pids.max") ||
+	    !has_key(self->dir, "memory.max"))
+		SKIP(return, "hierarchy without cpu, pids and memory");
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, conf_a));
+	ASSERT_EQ(0, pthread_create(&ta, NULL, writer, &a));
+	ASSERT_EQ(0, pthread_create(&tb, NULL, writer, &b));
+	while (pthread_tryjoin_np(ta, NULL) == EBUSY) {
+		snapshot(self->dir, race_keys, 3, buf, sizeof(buf));
+		reads++;
+		if (strcmp(buf, seen_a) && strcmp(buf, seen_b)) {
+			mixed++;
+			TH_LOG("mixed read: %s", buf);
+		}
+	}
+	pthread_join(tb, NULL);
+	EXPECT_EQ(0, a.err);
+	EXPECT_EQ(0, b.err);
+	EXPECT_EQ(0, mixed) TH_LOG("%d of %d reads mixed", mixed, reads);
+	/* and the controllers' files hold one writer's set, not a mix */
+	if (self->h.v2) {
+		first_line(self->dir, "cpu.max", q, sizeof(q));
+		first_line(self->dir, "pids.max", p, sizeof(p));
+		first_line(self->dir, "memory.max", m, sizeof(m));
+		snprintf(buf, sizeof(buf), "%s %s %s", q, p, m);
+		EXPECT_TRUE(!strcmp(buf, "10000 100000 10 104857600") ||
+			    !strcmp(buf, "20000 100000 20 209715200")) TH_LOG("files: %s", buf);
+	}
+	ksft_print_msg("%d reads during 2 x 300 racing writes, %d mixed\n", reads, mixed);
+}
+
+/* a child that waits for a byte on @fd, then runs @fn and exits with its result */
+static pid_t spawn(int (*fn)(void *), void *arg, int *go)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(100);
+		_exit(fn(arg));
+	}
+	close(p[0]);
+	*go = p[1];
+	return pid;
+}
+
+static int release(int go)
+{
+	int r = write(go, "x", 1) == 1 ? 0 : -1;
+
+	close(go);
+	return r;
+}
+
+static int try_fork(void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0) {
+		waitpid(pid, NULL, 0);
+		return 0;			/* forked: pids.max not enforced */
+	}
+	return errno == EAGAIN ? 1 : 2;
+}
+
+static int eat_memory(void *arg)
+{
+	size_t len = (size_t)arg;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 3;
+	for (size_t off = 0; off < len; off += 4096)
+		p[off] = 1;
+	return 0;				/* survived: memory.max not enforced */
+}
+
+/* counts until killed */
+static int spin(void *arg)
+{
+	volatile unsigned long *counter = arg;
+
+	for (;;)
+		(*counter)++;
+	return 0;
+}
+
+static int spin_1s(void *arg)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 1000000000L);
+	return 0;
+}
+
+static long stat_field(const char *dir, const char *file, const char *key)
+{
+	char buf[4096], *p;
+
+	if (rt_read_file(dir, file, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+TEST_F(cfg, limits_are_enforced)
+{
+	unsigned long *counter;
+	int go, status;
+	unsigned long c1, c2, c3;
+	pid_t pid;
+
+	NEED();
+	if (!has_key(self->dir, "pids.max") || !has_key(self->dir, "memory.max") ||
+	    !has_key(self->dir, "cpu.quota_us") || !has_key(self->dir, "freeze"))
+		SKIP(return, "hierarchy without pids, memory, cpu and freezer");
+
+	/* pids.max=1: the one task inside cannot fork */
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, "pids.max=1"));
+	pid = spawn(try_fork, NULL, &go);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, rt_attach(self->dir, pid));
+	ASSERT_EQ(0, release(go));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		TH_LOG("fork under pids.max=1: status 0x%x", status);
+	EXPECT_LE(1, stat_field(self->dir, "pids.events", "max "));
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, "pids.max=max"));
+
+	/* memory.max=32M: touching 96M gets the task OOM-killed in this cgroup */
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, "memory.max=33554432"));
+	pid = spawn(eat_memory, (void *)(96UL << 20), &go);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, rt_attach(self->dir, pid));
+	ASSERT_EQ(0, release(go));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("96M under memory.max=32M: status 0x%x", status);
+	if (self->h.v2)
+		EXPECT_LE(1, stat_field(self->dir, "memory.events", "oom_kill "));
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, "memory.max=max"));
+
+	/* cpu 10% for a second of spinning: throttled, per cpu.stat */
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, "cpu.quota_us=10000 cpu.period_us=100000"));
+	pid = spawn(spin_1s, NULL, &go);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, rt_attach(self->dir, pid));
+	ASSERT_EQ(0, release(go));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_LT(0, stat_field(self->dir, "cpu.stat", "nr_throttled "));
+	ksft_print_msg("cpu.stat nr_throttled %ld after 1 s at 10%%\n",
+		       stat_field(self->dir, "cpu.stat", "nr_throttled "));
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, "cpu.quota_us=max"));
+
+	/* freeze=1: a spinning task stops counting; freeze=0: it counts again */
+	counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, counter);
+	pid = spawn(spin, counter, &go);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, rt_attach(self->dir, pid));
+	ASSERT_EQ(0, release(go));
+	usleep(100000);
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, "freeze=1"));
+	for (int i = 0; i < 50; i++) {		/* up to 5 s to reach frozen */
+		char st[64];
+
+		if (self->h.v2 ? rt_file_has_line(self->dir, "cgroup.events", "frozen 1") == 1 :
+				 !strcmp(first_line(self->dir, "freezer.state", st, sizeof(st)),
+					 "FROZEN"))
+			break;
+		usleep(100000);
+	}
+	c1 = *counter;
+	usleep(300000);
+	c2 = *counter;
+	EXPECT_EQ(c1, c2) TH_LOG("frozen task ran: %lu -> %lu", c1, c2);
+	ASSERT_EQ(0, rt_write_file(self->dir, CFG, "freeze=0"));
+	usleep(300000);
+	c3 = *counter;
+	EXPECT_LT(c2, c3) TH_LOG("thawed task did not run");
+	rt_kill_wait(pid);
+	munmap(counter, 4096);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* remount the hierarchy with its options, plus lightweight when @light */
+static int remount(const struct hier *h, int light)
+{
+	char opts[600];
+
+	snprintf(opts, sizeof(opts), "%s%s%s", h->opts, h->opts[0] && light ? "," : "",
+		 light ? "lightweight" : "");
+	return mount("none", h->root, h->v2 ? "cgroup2" : "cgroup", MS_REMOUNT, opts);
+}
+
+/* mkdir(2)+rmdir(2) of @n children of @dir, ns per pair */
+static long long mkdir_cost(const char *dir, int n)
+{
+	char p[PATH_MAX];
+	long long t0 = now_ns();
+
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/m%d", dir, i);
+		if (mkdir(p, 0755) || rmdir(p))
+			return -1;
+	}
+	return (now_ns() - t0) / n;
+}
+
+#define ROUNDS	5
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long long median(long long *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_ll);
+	return v[n / 2];
+}
+
+TEST_F(cfg, lightweight_mount)
+{
+	static const char *const present[] = { "cgroup.procs", CFG };
+	static const char *const absent_v2[] = { "memory.max", "cpu.max", "pids.max",
+						 "cpuset.cpus", "cgroup.subtree_control" };
+	static const char *const absent_v1[] = { "memory.limit_in_bytes", "cpu.cfs_quota_us",
+						 "notify_on_release", "cgroup.clone_children" };
+	char light[PATH_MAX + 8], full[PATH_MAX + 8], later[PATH_MAX + 8], v[64];
+	long long full_ns[ROUNDS], light_ns[ROUNDS], fmed, lmed;
+	int full_files, light_files;
+
+	NEED();
+	snprintf(full, sizeof(full), "%s/full", self->dir);
+	snprintf(light, sizeof(light), "%s/light", self->dir);
+	snprintf(later, sizeof(later), "%s/later", self->dir);
+	if (self->h.v2)
+		ASSERT_EQ(0, rt_write_file(self->dir, "cgroup.subtree_control",
+					   "+cpu +cpuset +memory +io +pids"));
+	ASSERT_EQ(0, rt_mkdir_cg(full));
+	full_files = nr_files(full);
+	/* alternate full and lightweight rounds, so load drift hits both alike */
+	for (int r = 0; r < ROUNDS; r++) {
+		full_ns[r] = mkdir_cost(self->dir, 100);
+		ASSERT_EQ(0, remount(&self->h, 1)) TH_LOG("remount %s,lightweight: %s",
+							  self->h.opts, strerror(errno));
+		if (!r)
+			EXPECT_EQ(0, mkdir(light, 0755));
+		light_ns[r] = mkdir_cost(self->dir, 100);
+		EXPECT_EQ(0, remount(&self->h, 0)) TH_LOG("remount back: %s", strerror(errno));
+	}
+	light_files = nr_files(light);
+
+	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++) {
+		EXPECT_TRUE(exists(light, present[i])) TH_LOG("%s missing", present[i]);
+	}
+	for (size_t i = 0; i < (self->h.v2 ? 5 : 4); i++) {
+		const char *f = self->h.v2 ? absent_v2[i] : absent_v1[i];
+
+		EXPECT_FALSE(exists(light, f)) TH_LOG("%s present", f);
+		if (!self->h.v2 && !strncmp(f, "cpu.", 4) && !exists(full, f))
+			continue;	/* v1 hierarchy without cpu */
+		EXPECT_TRUE(exists(full, f)) TH_LOG("%s missing from a full cgroup", f);
+	}
+	EXPECT_LT(light_files, full_files);
+	/* the limits are there, through rund.config */
+	EXPECT_EQ(0, rt_write_file(light, CFG, "memory.max=50331648"));
+	EXPECT_EQ(0, cfg_get(light, "memory.max", v, sizeof(v)));
+	EXPECT_STREQ("50331648", v);
+	/* created after the remount back: full again */
+	EXPECT_EQ(0, mkdir(later, 0755));
+	EXPECT_TRUE(exists(later, self->h.v2 ? "memory.max" : "memory.limit_in_bytes"));
+	EXPECT_EQ(nr_files(later), full_files);
+	rmdir(later);
+	fmed = median(full_ns, ROUNDS);
+	lmed = median(light_ns, ROUNDS);
+	ksft_print_msg("mkdir+rmdir, median of %d x 100: full %d files %lld us, lightweight %d files %lld us (%.2fx)\n",
+		       ROUNDS, full_files, fmed / 1000, light_files, lmed / 1000,
+		       lmed > 0 ? (double)fmed / lmed : 0.0);
+	rmdir(light);
+	rmdir(full);
+}
+
+/*
+ * Configure one sandbox with the same values through the controllers' files (an open,
+ * write and close each) and through rund.config; report syscalls and time.
+ */
+static int set_files(const char *dir, int v2, int *calls)
+{
+	static const char *const v2f[][2] = {
+		{ "cpuset.cpus", "0" }, { "cpuset.mems", "0" }, { "cpu.max", "50000 100000" },
+		{ "cpu.weight", "200" }, { "pids.max", "64" }, { "io.weight", "default 200" },
+		{ "memory.max", "268435456" },
+	};
+	static const char *const v1f[][2] = {
+		{ "cpuset.cpus", "0" }, { "cpuset.mems", "0" }, { "cpu.cfs_period_us", "100000" },
+		{ "cpu.cfs_quota_us", "50000" }, { "cpu.shares", "2048" }, { "pids.max", "64" },
+		{ "blkio.bfq.weight", "200" }, { "memory.limit_in_bytes", "268435456" },
+	};
+	size_t n = v2 ? 7 : 8;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *const *f = v2 ? v2f[i] : v1f[i];
+
+		if (rt_write_file(dir, f[0], f[1]))
+			return -1;
+		*calls += 3;
+	}
+	return 0;
+}
+
+TEST_F(cfg, cost)
+{
+	const char *joint = self->h.v2 ?
+		"cpuset.cpus=0 cpuset.mems=0 cpu.quota_us=50000 cpu.period_us=100000 "
+		"cpu.weight=200 pids.max=64 io.weight=200 memory.max=268435456" :
+		"cpuset.cpus=0 cpuset.mems=0 cpu.quota_us=50000 cpu.period_us=100000 "
+		"cpu.weight=200 pids.max=64 io.bfq.weight=200 memory.max=268435456";
+	const int n = 40;
+	int calls_files = 0;
+	long long t0, files_ns[ROUNDS], joint_ns[ROUNDS], fmed, jmed;
+	char a[1024], b[1024];
+
+	NEED();
+	if (!has_key(self->dir, "cpu.weight") || !has_key(self->dir, "memory.max"))
+		SKIP(return, "hierarchy without the sandbox controllers");
+	for (int r = 0; r < ROUNDS; r++) {
+		t0 = now_ns();
+		for (int i = 0; i < n; i++) {
+			ASSERT_EQ(0, set_files(self->dir, self->h.v2, &calls_files))
+				TH_LOG("%s", strerror(errno));
+		}
+		files_ns[r] = (now_ns() - t0) / n;
+		ASSERT_EQ(0, rt_read_file(self->dir, CFG, a, sizeof(a)) < 0);
+		ASSERT_EQ(0, rt_write_file(self->dir, CFG, "pids.max=max memory.max=max"));
+		t0 = now_ns();
+		for (int i = 0; i < n; i++) {
+			ASSERT_EQ(0, rt_write_file(self->dir, CFG, joint)) TH_LOG("%s", strerror(errno));
+		}
+		joint_ns[r] = (now_ns() - t0) / n;
+		ASSERT_EQ(0, rt_read_file(self->dir, CFG, b, sizeof(b)) < 0);
+		/* both ways leave the same configuration */
+		EXPECT_STREQ(a, b);
+	}
+	fmed = median(files_ns, ROUNDS);
+	jmed = median(joint_ns, ROUNDS);
+	ksft_print_msg("configure one sandbox, median of %d x %d: files %d syscalls %lld us, rund.config 3 syscalls %lld us (%.2fx)\n",
+		       ROUNDS, n, calls_files / (n * ROUNDS), fmed / 1000, jmed / 1000,
+		       jmed > 0 ? (double)fmed / jmed : 0.0);
+}
+
+TEST_HARNESS_MAIN
