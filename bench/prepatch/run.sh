@@ -4,12 +4,14 @@
 # bench/prepatch/run.sh [--vmlinux V] [--cpus "max Nehalem"] [--csv OUT.csv]
 #
 # Proof for rund-prepatch (../shared/BENCH.md, row "prepatch"): V must be a
-# guest kernel built with patches/guest (default: build/guest-prepatch/vmlinux).
+# guest kernel built with patches/guest (default: build/linux-guest/vmlinux, from
+# scripts/kernel/build.sh guest).
 # Per CPU model (qemu TCG, q35, -cpu MODEL, nokaslr, PVH -kernel vmlinux):
 #   1. boot the stock V: calibrate line -> CAPS; memory dump vs file;
 #   2. rund-prepatch apply -> V.pre.MODEL; boot it on MODEL: the pass must be
 #      skipped; memory dump vs file;
-#   3. boot V.pre.MODEL on the next model (mismatch): must boot and say why.
+#   3. boot the first model's V.pre on the second model and the second's on the
+#      first (mismatch): must boot and say why.
 # Reports text/rodata bytes and 4 KiB pages that differ between guest memory
 # after boot and the image file, and the guest's text-bytes-written counter.
 # CSV: bench/results/prepatch.csv.  Allow-list (bench/prepatch/diff.py):
@@ -19,7 +21,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-vmlinux=$top/build/guest-prepatch/vmlinux cpus="max Nehalem" csv=$top/bench/results/prepatch.csv
+vmlinux=$top/build/linux-guest/vmlinux cpus="max Nehalem" csv=$top/bench/results/prepatch.csv
 while [ $# -gt 0 ]; do
 	case $1 in
 	--vmlinux) vmlinux=$2; shift 2 ;;
@@ -93,8 +95,10 @@ for cpu in "$@"; do
 	"$tool" apply --caps "$work/$cpu.caps" -o "$work/vmlinux.pre.$cpu" "$vmlinux" >"$work/apply-$cpu.txt"
 	boot "$work/vmlinux.pre.$cpu" "$cpu" "pre-$cpu" prepatched
 done
-# mismatch: image pre-patched for model A booted on model B
+# mismatch: image pre-patched for model A booted on model B, and B's on A (B lacking a
+# feature A has, and B having one A lacks: both must restore the original text early)
 if [ $# -ge 2 ]; then
 	boot "$work/vmlinux.pre.$1" "$2" "mismatch-$1-on-$2" "prepatched-for-$1"
+	boot "$work/vmlinux.pre.$2" "$1" "mismatch-$2-on-$1" "prepatched-for-$2"
 fi
 echo "CSV: $csv; logs, CAPS and per-section diffs in $work" >&2

@@ -4,22 +4,24 @@
 # Build the rund host/test kernel from Debian's linux-source-6.1 with patches/host applied.
 #
 #   scripts/kernel/build.sh [test|debug]      build (or reuse) and print the object dir
+#   scripts/kernel/build.sh guest             the rund-prepatch guest kernel: pristine source
+#                                             + patches/guest/ (no host series), test config
 #   scripts/kernel/build.sh source            extract (or reuse) the pristine tree, print it
 #
 # The result is cached under $RUND_CACHE/kernel/<variant>-<key>, where <key> hashes the
-# source package version, every patch in patches/host/, the config fragments and the
-# recipe version below. An unchanged input set is never rebuilt; a changed one gets a
-# fresh worktree of the pristine source (a git repo, so `git am` leaves a reviewable
-# history) and its own object dir.
+# source package version, every patch in patches/host/ (patches/guest/ for guest), the
+# config fragments and the recipe version below. An unchanged input set is never rebuilt;
+# a changed one gets a fresh worktree of the pristine source (a git repo, so `git am`
+# leaves a reviewable history) and its own object dir.
 #
 # The object dir is a valid KDIR for external modules: make -C <obj> M=$PWD/module.
 set -euo pipefail
 
 variant=${1:-test}
 case "$variant" in
-test | debug | source) ;;
+test | debug | guest | source) ;;
 *)
-	echo "build.sh: unknown variant '$variant' (want: test, debug or source)" >&2
+	echo "build.sh: unknown variant '$variant' (want: test, debug, guest or source)" >&2
 	exit 2
 	;;
 esac
@@ -74,10 +76,18 @@ fi
 
 fragments=("$top/scripts/kconfig/test.config")
 [ "$variant" = debug ] && fragments+=("$top/scripts/kconfig/debug.config")
-patches=()
+patches=() patchdir=host
 # RUND_PATCHES=none builds the same config without patches/host (the baseline the
 # benchmarks compare the patched kernel against); it is cached like any other input set.
-if [ "${RUND_PATCHES:-host}" != none ]; then
+# The guest variant is the kernel rund-prepatch works on (bench/prepatch, the prepatch
+# boots of scripts/check): that same RUND_PATCHES=none config on pristine + patches/guest/
+# only, so it shares all but the guest-patched files' ccache entries with
+# build/linux-unpatched and does not rebuild when the host series changes.
+if [ "$variant" = guest ]; then
+	patchdir=guest
+	while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/guest" -maxdepth 1 -name '*.patch' | sort)
+	[ ${#patches[@]} -gt 0 ] || die "no patches in patches/guest"
+elif [ "${RUND_PATCHES:-host}" != none ]; then
 	while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/host" -maxdepth 1 -name '*.patch' ! -name '0000-*' | sort)
 	fragments+=("$top/scripts/kconfig/rund.config")
 fi
@@ -95,7 +105,8 @@ link_result() {
 	mkdir -p "$top/build"
 	local name=linux
 	[ "$variant" = debug ] && name=linux-debug
-	[ "${RUND_PATCHES:-host}" = none ] && name=$name-unpatched
+	[ "$variant" = guest ] && name=linux-guest
+	[ "$variant" != guest ] && [ "${RUND_PATCHES:-host}" = none ] && name=$name-unpatched
 	ln -sfn "$dir/obj" "$top/build/$name"
 	echo "$dir/obj"
 }
@@ -111,7 +122,7 @@ git -C "$pristine" worktree prune
 mkdir -p "$dir"
 git -C "$pristine" worktree add -q --detach "$dir/src" pristine
 if [ ${#patches[@]} -gt 0 ]; then
-	log "applying ${#patches[@]} patch(es) from patches/host"
+	log "applying ${#patches[@]} patch(es) from patches/$patchdir"
 	git -C "$dir/src" -c user.name=rund -c user.email=rund@localhost am -q "${patches[@]}" ||
 		die "git am failed; see $dir/src"
 fi
@@ -127,6 +138,8 @@ kmake tinyconfig >/dev/null
 kmake olddefconfig
 "$top/scripts/kernel/check-config.sh" "$dir/obj/.config" "${fragments[@]}" ||
 	die "config fragment not honoured (see above)"
+[ "$variant" != guest ] || grep -qx 'CONFIG_RUND_PREPATCH=y' "$dir/obj/.config" ||
+	die "CONFIG_RUND_PREPATCH=y missing after olddefconfig: is patches/guest applied?"
 
 log "building bzImage + modules with $jobs jobs"
 start=$(date +%s)
