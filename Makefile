@@ -13,8 +13,8 @@ export RUND_CACHE ?= $(HOME)/.cache/rund
 # Userspace parts that exist so far; each has its own Makefile honouring BUILD.
 USER_DIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile prepatch-tool/Makefile))
 
-.PHONY: all userspace module kernel kernel-debug deps selftests check check-tier1 demo \
-	bench clean help
+.PHONY: all userspace module kernel kernel-debug guest-kernel deps selftests check check-tier1 \
+	demo bench clean help
 
 all: userspace module
 
@@ -23,6 +23,8 @@ help:
 	@echo "make deps         install the Debian packages rund needs (apt-get)"
 	@echo "make kernel       build (or reuse) the patched test kernel -> build/linux"
 	@echo "make kernel-debug the lockdep/KASAN/kmemleak variant -> build/linux-debug"
+	@echo "make guest-kernel the streamlined microVM guest (guest-kconfig/rund-guest.config)"
+	@echo "                  -> build/guest-kernel/{vmlinux,bzImage}; test: guest-kconfig/test/run.sh"
 	@echo "make selftests    static test binaries for the guests -> build/selftests"
 	@echo "make check        all tests: host unit tests + guest suites (TAP summary)"
 	@echo "make check-tier1  the same without the debug-kernel tier"
@@ -46,6 +48,10 @@ kernel:
 
 kernel-debug:
 	scripts/kernel/build.sh debug
+
+# tinyconfig + guest-kconfig/rund-guest.config, cached by config hash (see its header)
+guest-kernel:
+	guest-kconfig/merge.sh rund build
 
 selftests:
 	$(MAKE) -C selftests O=$(BUILD)/selftests

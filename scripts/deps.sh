@@ -13,6 +13,8 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64
 	# guests
 	qemu-system-x86 busybox-static file
+	# rund-guest kernel (KERNEL_LZ4) and its functional test's ext4 images (guest-kconfig/)
+	lz4 e2fsprogs
 	# userspace libraries (helper, prepatch-tool)
 	pkg-config libjson-c-dev
 	# benchmark plots (bench/run)

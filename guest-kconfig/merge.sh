@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Configure and build a microVM guest kernel from the pristine 6.1 tree (no patches).
+#
+#   guest-kconfig/merge.sh [rund|kata] [build|config]
+#
+#   rund   (default) tinyconfig + guest-kconfig/rund-guest.config   -> build/guest-kernel
+#   kata   a Kata-like kernel for bench/guest-boot: allnoconfig + Kata Containers' guest
+#          fragments, selected as Kata's tools/packaging/kernel/build-kernel.sh does
+#          (common/*.conf without a "!x86_64" tag, then x86_64/*.conf), from
+#          $KATA_FRAGMENTS (a Kata checkout's tools/packaging/kernel/configs/fragments;
+#          not vendored here)                                   -> build/guest-kernel-kata
+#   build  (default) configure and build vmlinux + bzImage; print the object dir
+#   config only write and check .config; print its path
+#
+# Cached like scripts/kernel/build.sh, under $RUND_CACHE/guest-kernel/<variant>-<key>, where
+# <key> hashes the source package version, the base, the fragments and the recipe version;
+# an unchanged input set is never rebuilt. The source is one shared worktree of the pristine
+# tree ($RUND_CACHE/gk/src, detached at tag "pristine", never modified: O= builds); it is
+# re-created when missing. build/guest-kernel/{vmlinux,bzImage,config} link to the result.
+#
+# Builds run niced (JOBS, default nproc) with ccache, as the host kernel builds do.
+set -euo pipefail
+
+variant=${1:-rund}
+what=${2:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${RUND_CACHE:-$HOME/.cache/rund}
+jobs=${JOBS:-$(nproc)}
+
+log() { printf 'guest-kernel[%s]: %s\n' "$variant" "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+case "$variant" in
+rund)
+	base=tinyconfig
+	fragments=("$top/guest-kconfig/rund-guest.config")
+	name=guest-kernel
+	;;
+kata)
+	base=allnoconfig
+	kf=${KATA_FRAGMENTS:-}
+	[ -n "$kf" ] && [ -d "$kf/common" ] && [ -d "$kf/x86_64" ] ||
+		die "set KATA_FRAGMENTS to a Kata checkout's tools/packaging/kernel/configs/fragments"
+	mapfile -t fragments < <(grep -L -e '!x86_64' "$kf"/common/*.conf | sort; ls "$kf"/x86_64/*.conf)
+	name=guest-kernel-kata
+	;;
+*) die "unknown variant '$variant' (want rund or kata)" ;;
+esac
+case "$what" in build | config) ;; *) die "unknown action '$what' (want build or config)" ;; esac
+
+# The pristine tree (extracted once by build.sh; it takes its own lock to do so).
+pristine=$("$top/scripts/kernel/build.sh" source) || die "no pristine source tree"
+srcver=$(basename "$pristine")
+srcver=${srcver#linux-}
+
+# Bump when the recipe below changes what gets built (not for comments or logging).
+recipe=1
+key=$( {
+	echo "$srcver guest recipe $recipe base $base"
+	cat "${fragments[@]}"
+} | sha256sum | cut -c1-16)
+dir=$cache/guest-kernel/$variant-$key
+obj=$dir/obj
+
+# One lock per input set: a build of another variant (or key) does not block this one.
+mkdir -p "$cache/guest-kernel"
+exec 9>"$dir.lock"
+flock 9
+
+link_result() {
+	local out=$top/build/$name
+	mkdir -p "$out"
+	ln -sfn "$obj/vmlinux" "$out/vmlinux"
+	ln -sfn "$obj/arch/x86/boot/bzImage" "$out/bzImage"
+	ln -sfn "$obj/.config" "$out/config"
+	echo "$key" >"$out/key"
+	echo "$obj"
+}
+
+if [ "$what" = build ] && [ -e "$dir/.done" ]; then
+	log "cached: $dir (key $key)"
+	link_result
+	exit 0
+fi
+
+src=$cache/gk/src
+mkdir -p "$(dirname "$src")"
+(
+	flock 8
+	if [ ! -e "$src/Makefile" ]; then
+		git -C "$pristine" worktree prune
+		rm -rf "$src"
+		log "adding worktree $src (detached at pristine)"
+		git -C "$pristine" worktree add -q --detach "$src" pristine
+	fi
+) 8>"$cache/gk/.lock" || die "cannot add the worktree $src of $pristine"
+
+# rund-guest compresses bzImage with LZ4 (KERNEL_LZ4), which runs the lz4 tool
+command -v lz4 >/dev/null || die "lz4 not found: run 'make deps' (Debian package lz4)"
+
+export CCACHE_BASEDIR=$cache CCACHE_NOHASHDIR=1
+export KBUILD_BUILD_TIMESTAMP="rund" KBUILD_BUILD_USER=rund KBUILD_BUILD_HOST=rund
+kmake() { nice -n 15 make -s -C "$src" O="$obj" CC="ccache gcc" -j"$jobs" "$@"; }
+
+mkdir -p "$obj"
+rm -f "$dir/.done"
+log "configuring ($base + ${fragments[*]##*/})"
+kmake "$base" >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
+kmake olddefconfig
+if [ "$variant" = rund ]; then
+	"$top/scripts/kernel/check-config.sh" "$obj/.config" "${fragments[@]}" ||
+		die "config fragment not honoured (see above)"
+else
+	# Kata's fragments name symbols that do not exist on every kernel version (its own
+	# build tolerates them too); report, do not fail.
+	"$top/scripts/kernel/check-config.sh" "$obj/.config" "${fragments[@]}" 2>"$dir/dropped.txt" ||
+		log "$(wc -l <"$dir/dropped.txt") Kata symbol(s) not honoured on 6.1: $dir/dropped.txt"
+fi
+if [ "$what" = config ]; then
+	echo "$obj/.config"
+	exit 0
+fi
+
+log "building vmlinux + bzImage with $jobs jobs (log $dir/build.log)"
+start=$(date +%s)
+kmake vmlinux bzImage >"$dir/build.log" 2>&1 || {
+	tail -40 "$dir/build.log" >&2
+	die "kernel build failed; full log: $dir/build.log"
+}
+log "built in $(($(date +%s) - start)) s"
+echo "$key" >"$dir/.done"
+link_result
