@@ -29,6 +29,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${RUND_CACHE:-$HOME/.cache/rund}
 jobs=${JOBS:-$(nproc)}
 
+# shellcheck source=../scripts/kernel/lib.sh
+. "$top/scripts/kernel/lib.sh"
 log() { printf 'guest-kernel[%s]: %s\n' "$variant" "$*" >&2; }
 die() {
 	log "error: $*"
@@ -127,12 +129,5 @@ if [ "$what" = config ]; then
 	exit 0
 fi
 
-log "building vmlinux + bzImage with $jobs jobs (log $dir/build.log)"
-start=$(date +%s)
-kmake vmlinux bzImage >"$dir/build.log" 2>&1 || {
-	tail -40 "$dir/build.log" >&2
-	die "kernel build failed; full log: $dir/build.log"
-}
-log "built in $(($(date +%s) - start)) s"
-echo "$key" >"$dir/.done"
+kbuild_run "$dir" "$key" vmlinux bzImage
 link_result

@@ -31,6 +31,8 @@ cache=${RUND_CACHE:-$HOME/.cache/rund}
 jobs=${JOBS:-$(nproc)}
 tarball=/usr/src/linux-source-6.1.tar.xz
 
+# shellcheck source=lib.sh
+. "$top/scripts/kernel/lib.sh"
 log() { printf 'kernel[%s]: %s\n' "$variant" "$*" >&2; }
 die() {
 	log "error: $*"
@@ -141,12 +143,5 @@ kmake olddefconfig
 [ "$variant" != guest ] || grep -qx 'CONFIG_RUND_PREPATCH=y' "$dir/obj/.config" ||
 	die "CONFIG_RUND_PREPATCH=y missing after olddefconfig: is patches/guest applied?"
 
-log "building bzImage + modules with $jobs jobs"
-start=$(date +%s)
-kmake bzImage modules >"$dir/build.log" 2>&1 || {
-	tail -40 "$dir/build.log" >&2
-	die "kernel build failed; full log: $dir/build.log"
-}
-log "built in $(($(date +%s) - start)) s"
-echo "$key" >"$dir/.done"
+kbuild_run "$dir" "$key" bzImage modules
 link_result

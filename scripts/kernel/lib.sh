@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/kernel/lib.sh: sourced by the kernel build scripts (scripts/kernel/build.sh,
+# guest-kconfig/merge.sh). The caller defines log, die and kmake (make with its own -C/O=).
+
+# kbuild_run DIR KEY TARGET...: build TARGETs into DIR/build.log, fail with its tail, then
+# mark DIR complete for KEY (the cache marker both scripts test before building).
+kbuild_run() {
+	local dir=$1 key=$2 start
+	shift 2
+	log "building $* with $jobs jobs (log $dir/build.log)"
+	start=$(date +%s)
+	kmake "$@" >"$dir/build.log" 2>&1 || {
+		tail -40 "$dir/build.log" >&2
+		die "kernel build failed; full log: $dir/build.log"
+	}
+	log "built in $(($(date +%s) - start)) s"
+	echo "$key" >"$dir/.done"
+}
