@@ -248,6 +248,7 @@ static struct rund_pool *rund_pool_alloc(const struct rund_cgpool_setup *s)
 	p->defaults = s->defaults;
 	spin_lock_init(&p->lock);
 	INIT_LIST_HEAD(&p->idle);
+	init_waitqueue_head(&p->idle_wq);
 	INIT_LIST_HEAD(&p->stuck);
 	hash_init(p->by_name);
 	hash_init(p->by_id);

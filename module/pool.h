@@ -75,6 +75,7 @@ struct rund_pool {
 
 	spinlock_t lock;		/* idle, by_name, by_id, cg->state */
 	struct list_head idle;
+	wait_queue_head_t idle_wq;	/* ACQUIREs waiting out a recycle backlog */
 	DECLARE_HASHTABLE(by_name, 10);
 	DECLARE_HASHTABLE(by_id, 10);
 

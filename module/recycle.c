@@ -57,6 +57,7 @@ void rund_cg_make_idle(struct rund_pool *p, struct rund_cg *cg)
 	list_add(&cg->node, &p->idle);
 	spin_unlock(&p->lock);
 	atomic_long_inc(&p->nr_idle);
+	wake_up(&p->idle_wq);
 }
 
 /* Make one more idle cgroup, counted in @counter (prefilled, refills). */

@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
+#include <linux/wait.h>
 
 #include "pool.h"
 
@@ -112,6 +113,22 @@ void rund_cg_track_busy(struct rund_pool *p, struct rund_cg *cg, const char *nam
 }
 
 /*
+ * A dry pool with at least size cgroups queued for recycling is releasing faster than the
+ * worker recycles: a fallback mkdir now would only lengthen the queue (each one comes back
+ * to be destroyed), and under sustained load the queue grows without bound - seen as
+ * thousands of cgroups in flight and, after an hour of 64-thread stress, an OOM. Wait up
+ * to RUND_BACKLOG_WAIT for a recycled cgroup instead; then fall back anyway: ACQUIRE never
+ * fails because the pool is dry.
+ */
+#define RUND_BACKLOG_WAIT	HZ
+
+static bool rund_backlogged(struct rund_pool *p)
+{
+	return !atomic_long_read(&p->nr_idle) &&
+	       atomic_long_read(&p->nr_recycling) >= p->size;
+}
+
+/*
  * Take an idle cgroup for @name, or a new struct for a fallback mkdir (*fresh set). The
  * name is reserved in the same critical section: a duplicate fails with -EEXIST.
  */
@@ -119,6 +136,7 @@ static struct rund_cg *rund_pick(struct rund_pool *p, const char *name, bool *fr
 {
 	struct rund_cg *cg, *spare = NULL;
 	u32 hash = rund_name_hash(name);
+	bool waited = false;
 
 	for (;;) {
 		spin_lock(&p->lock);
@@ -148,6 +166,13 @@ static struct rund_cg *rund_pick(struct rund_pool *p, const char *name, bool *fr
 		if (cg) {
 			kfree(spare);
 			return cg;
+		}
+		if (!waited && rund_backlogged(p)) {
+			waited = true;
+			/* a signal or the timeout: fall back below */
+			wait_event_interruptible_timeout(p->idle_wq, !rund_backlogged(p),
+							 RUND_BACKLOG_WAIT);
+			continue;
 		}
 		spare = rund_cg_alloc(p);
 		if (!spare)
