@@ -4,7 +4,7 @@
  *
  * Life of a cgroup (struct rund_cg):
  *   IDLE --ACQUIRE--> CLAIMING --claimed, limited, attached--> BUSY --RELEASE--> RECYCLING
- *   RECYCLING --reset, reclaim--> IDLE   (destroyed instead when idle >= size; destroyed
+ *   RECYCLING --reclaim, reset--> IDLE   (destroyed instead when idle >= size; destroyed
  *                                         and replaced when its memory stays charged)
  *   RECYCLING --a task is still inside--> STUCK --retried by p->work--> ...
  * A cgroup holds a reference on the module whenever it is not IDLE, so rmmod is refused

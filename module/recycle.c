@@ -106,7 +106,7 @@ void rund_recycle(struct rund_pool *p, struct rund_cg *cg)
 
 /*
  * A released (or adopted) cgroup under its idle name: park it on p->stuck while tasks are
- * inside; remove it when the pool already has its size idle; else reset and reclaim it and
+ * inside; remove it when the pool already has its size idle; else reclaim and reset it and
  * make it idle, or replace it when its memory stays charged.
  */
 void rund_recycle_one(struct rund_pool *p, struct rund_cg *cg)
@@ -128,10 +128,15 @@ void rund_recycle_one(struct rund_pool *p, struct rund_cg *cg)
 		module_put(THIS_MODULE);
 		return;
 	}
-	if (!err)
-		err = rund_limits_apply(p, cg, &p->defaults, RUND_APPLY_RESET);
+	/*
+	 * Reclaim before the reset: the reset zeroes the v1 watermarks (max_usage_in_bytes,
+	 * failcnt), and a charge that lands after it - the last pages of the exited tasks
+	 * reclaim itself may touch - would leave a watermark a fresh cgroup does not have.
+	 */
 	if (!err)
 		err = rund_reclaim(p, cg);
+	if (!err)
+		err = rund_limits_apply(p, cg, &p->defaults, RUND_APPLY_RESET);
 	if (err) {
 		if (err != -EBUSY)
 			pr_warn_ratelimited("%s: recycle failed (%d), replacing it\n",
