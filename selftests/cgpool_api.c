@@ -50,7 +50,7 @@ FIXTURE_SETUP(pool)
 	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 4, 2));
 	ASSERT_EQ(0, cgp_stats(self->dev, &st));
 	self->rename = !!(st.pool_flags & RUND_CGPOOL_POOL_RENAME);
-	self->kmsg = cgp_kmsg_open();
+	self->kmsg = rt_kmsg_open();
 	ASSERT_LE(0, self->kmsg);
 	self->ok = 1;
 }
@@ -800,7 +800,7 @@ TEST(v1_separate_refused)
 	ASSERT_LE(0, dev);
 	ASSERT_GT((int)sizeof(pool), snprintf(pool, sizeof(pool), "%s/cgpool-sep-%d", root, getpid()));
 	ASSERT_EQ(0, rt_mkdir_cg(pool));
-	kmsg = cgp_kmsg_open();
+	kmsg = rt_kmsg_open();
 	EXPECT_EQ(EOPNOTSUPP, cgp_setup(dev, pool, 2, 1));
 	EXPECT_EQ(1, cgp_kmsg_read(kmsg, "lacks controllers: cpu cpuset pids", line, sizeof(line), &m));
 	EXPECT_TRUE(m) TH_LOG("dmesg: %s", line);
@@ -819,7 +819,7 @@ TEST(backend_param)
 	int kmsg, m, err, dev;
 
 	cgp_unload();
-	kmsg = cgp_kmsg_open();
+	kmsg = rt_kmsg_open();
 	ASSERT_LE(0, kmsg);
 	EXPECT_EQ(EINVAL, cgp_load("backend=bogus"));
 	EXPECT_EQ(1, cgp_kmsg_read(kmsg, "unknown backend 'bogus'", line, sizeof(line), &m));

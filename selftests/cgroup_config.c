@@ -27,7 +27,7 @@
 #include "rund_test.h"
 
 #define CFG		"rund.config"
-#define KMSG_TAG	"rund.config: "
+#define KMSG_TAG	"cgroup: rund.config: "	/* pr_fmt of patch 6 */
 
 struct hier {
 	char root[PATH_MAX];	/* mount point of the hierarchy under test */
@@ -265,39 +265,6 @@ static const char *const snap_keys[] = { "cpuset.cpus", "cpu.quota_us", "cpu.per
 					 "pids.max", "memory.max", "freeze" };
 #define SNAP(dir, buf) snapshot(dir, snap_keys, 6, buf, sizeof(buf))
 
-static int kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* how many new kernel records carry the rund.config tag; the last one into @line */
-static int kmsg_count(int fd, char *line, size_t len)
-{
-	char rec[1024], *msg;
-	ssize_t r;
-	size_t k;
-	int n = 0;
-
-	while ((r = read(fd, rec, sizeof(rec) - 1)) > 0 || (r < 0 && errno == EPIPE)) {
-		if (r < 0)
-			continue;
-		rec[r] = '\0';
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		if (!strstr(msg, KMSG_TAG))
-			continue;
-		n++;
-		k = strnlen(msg, len - 1);
-		memcpy(line, msg, k);
-		line[k] = '\0';
-	}
-	return n;
-}
-
 TEST_F(cfg, bad_write_changes_nothing)
 {
 	static const char *const bad[] = {
@@ -314,7 +281,7 @@ TEST_F(cfg, bad_write_changes_nothing)
 		"pids.max=12 memory.max=33554432 cpuset.cpus=63",
 	};
 	char before[1024], after[1024], line[512];
-	int kfd = kmsg_open();
+	int kfd = rt_kmsg_open(), m;
 
 	NEED();
 	if (!has_key(self->dir, "cpu.quota_us") || !has_key(self->dir, "pids.max"))
@@ -326,13 +293,14 @@ TEST_F(cfg, bad_write_changes_nothing)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (strstr(bad[i], "cpuset") && !has_key(self->dir, "cpuset.cpus"))
 			continue;
-		kmsg_count(kfd, line, sizeof(line));
+		rt_kmsg_read(kfd, KMSG_TAG, "", line, sizeof(line), &m);
 		EXPECT_EQ(-1, rt_write_file(self->dir, CFG, bad[i])) TH_LOG("'%s' accepted", bad[i]);
 		EXPECT_EQ(EINVAL, errno) TH_LOG("'%s': %s", bad[i], strerror(errno));
 		SNAP(self->dir, after);
 		EXPECT_STREQ(before, after) TH_LOG("'%s' changed something", bad[i]);
 		/* one reason in dmesg per refused write (the empty write too) */
-		EXPECT_EQ(1, kmsg_count(kfd, line, sizeof(line))) TH_LOG("'%s'", bad[i]);
+		EXPECT_EQ(1, rt_kmsg_read(kfd, KMSG_TAG, "", line, sizeof(line), &m))
+			TH_LOG("'%s'", bad[i]);
 		ksft_print_msg("'%s' -> %s", bad[i], line);
 	}
 	/* the controllers' own files agree that nothing changed */

@@ -186,50 +186,14 @@ static inline int cgp_stats_balanced(const struct rund_cgpool_stats *st)
 			    st->destroyed;
 }
 
-/* /dev/kmsg positioned at its end: what the kernel logs from now on */
-static inline int cgp_kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
 /*
- * Read the new kmsg records: how many come from the module, and copy the first one that
- * contains @needle (or the first of the module's when none does) into @line.
+ * The module's new kmsg records (rt_kmsg_read()): how many, and the first that contains
+ * @needle (or its first record when none does) in @line.
  */
 static inline int cgp_kmsg_read(int fd, const char *needle, char *line, size_t len,
 				int *matched)
 {
-	char rec[2048];
-	int n = 0;
-	ssize_t r;
-
-	*matched = 0;
-	line[0] = '\0';
-	while ((r = read(fd, rec, sizeof(rec) - 1)) > 0 || (r < 0 && errno == EPIPE)) {
-		char *msg;
-
-		if (r < 0)
-			continue;
-		rec[r] = '\0';
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		/* the first load after boot also logs "loading out-of-tree module taints" */
-		if (strncmp(msg, CGP_MOD ": ", strlen(CGP_MOD ": ")) || strstr(msg, " taints "))
-			continue;
-		n++;
-		if (!*matched && (strstr(msg, needle) || !line[0])) {
-			size_t k = strnlen(msg, len - 1);
-
-			*matched = !!strstr(msg, needle);
-			memcpy(line, msg, k);
-			line[k] = '\0';
-		}
-	}
-	return n;
+	return rt_kmsg_read(fd, CGP_MOD ": ", needle, line, len, matched);
 }
 
 /* Pool state a rejected request must not change (read after background work). */

@@ -151,4 +151,51 @@ static inline void rt_kill_wait(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* /dev/kmsg positioned at its end: what the kernel logs from now on */
+static inline int rt_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/*
+ * Read the new kmsg records: how many start with @prefix (a pr_fmt, e.g. "rund_cgpool: "),
+ * and copy the first of those that contains @needle (or the first of them when none does)
+ * into @line; *@matched says which.
+ */
+static inline int rt_kmsg_read(int fd, const char *prefix, const char *needle, char *line,
+			       size_t len, int *matched)
+{
+	char rec[2048];
+	int n = 0;
+	ssize_t r;
+
+	*matched = 0;
+	line[0] = '\0';
+	while ((r = read(fd, rec, sizeof(rec) - 1)) > 0 || (r < 0 && errno == EPIPE)) {
+		char *msg;
+
+		if (r < 0)
+			continue;
+		rec[r] = '\0';
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		/* a module's first load after boot also logs "loading out-of-tree module taints" */
+		if (strncmp(msg, prefix, strlen(prefix)) || strstr(msg, " taints "))
+			continue;
+		n++;
+		if (!*matched && (strstr(msg, needle) || !line[0])) {
+			size_t k = strnlen(msg, len - 1);
+
+			*matched = !!strstr(msg, needle);
+			memcpy(line, msg, k);
+			line[k] = '\0';
+		}
+	}
+	return n;
+}
+
 #endif /* RUND_TEST_H */
