@@ -30,6 +30,11 @@
  *            serves mkdir(2) from withheld pre-created cgroups (SETUP is done here; the
  *            reserve size is the module parameter mkdir_reserve)
  *
+ * --one-write (mkdir, clone3, rename): configure with one write of KEY=VALUE pairs to the
+ * cgroup's rund.config (patched kernels) instead of one write per knob; the keys are those
+ * of the knobs DIR has. It is what lets a hierarchy mounted "lightweight", whose new
+ * cgroups have no per-controller files, be used at all.
+ *
  * Each (threads) point runs --warmup discarded repetitions and then --reps measured ones,
  * tearing everything down in between (kill + reap, rmdir or RELEASE). After each timed
  * part every process is checked to be in its sandbox's cgroup (/proc/PID/cgroup), so a
@@ -93,6 +98,10 @@ static const char *const knob_v1[K_NR] = {
 static const char *const knob_v2[K_NR] = {
 	"cpu.max", "cpuset.cpus", "cpuset.mems", "memory.max", "pids.max",
 };
+/* rund.config keys (v1 and v2 alike); K_CPU's value carries the period's key too */
+static const char *const knob_one[K_NR] = {
+	"cpu.quota_us", "cpuset.cpus", "cpuset.mems", "memory.max", "pids.max",
+};
 
 struct hier {
 	const char *dir;
@@ -113,6 +122,7 @@ struct run {
 	enum mode mode;
 	struct hier h[MAX_HIER];
 	int nh, ncpus, dev, bg_wake_ms;
+	int one_write;		/* configure through rund.config */
 	char label[96];
 	/* the current batch */
 	struct sandbox *sb;
@@ -201,14 +211,47 @@ static void knob_value(const struct run *r, int k, int v2, int idx, char *buf, s
 	}
 }
 
+/* --one-write: "KEY=VALUE ..." for the knobs @h has into @buf */
+static void one_write_value(const struct run *r, const struct hier *h, int idx, char *buf,
+			    size_t len)
+{
+	char val[64];
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < K_NR && used < len; k++) {
+		if (!h->knob[k])
+			continue;
+		if (k == K_CPU)
+			snprintf(val, sizeof(val), "%d cpu.period_us=%d", CPU_QUOTA_US,
+				 CPU_PERIOD_US);
+		else
+			knob_value(r, k, h->v2, idx, val, sizeof(val));
+		used += snprintf(buf + used, len - used, "%s%s=%s", used ? " " : "",
+				 knob_one[k], val);
+	}
+}
+
 /* Write the knobs of sandbox @idx into NAME/ on every hierarchy; 0 or errno */
 static int configure(struct run *r, const char *name, int idx)
 {
-	char file[PATH_MAX], val[64];
+	char file[PATH_MAX], val[256];
 
 	for (int j = 0; j < r->nh; j++) {
 		struct hier *h = &r->h[j];
 
+		if (r->one_write) {
+			int err;
+
+			snprintf(file, sizeof(file), "%s/rund.config", name);
+			one_write_value(r, h, idx, val, sizeof(val));
+			err = write_at(h->dfd, file, val);
+			if (err) {
+				fail(r, err, "write", val, file);
+				return err;
+			}
+			continue;
+		}
 		for (int k = 0; k < K_NR; k++) {
 			int err;
 
@@ -606,6 +649,12 @@ static void probe(struct run *r)
 		absent(r->label, "clone3(CLONE_INTO_CGROUP) needs one cgroup v2 hierarchy", "", 0);
 	if ((r->mode == M_MODULE || r->mode == M_RESERVE) && r->nh != 1)
 		absent(r->label, "the module pools one hierarchy", "", 0);
+	if (r->one_write && (r->mode == M_MODULE || r->mode == M_RESERVE))
+		absent(r->label, "--one-write is for modes that configure themselves", "", 0);
+	for (int j = 0; r->one_write && j < r->nh; j++)
+		if (faccessat(r->h[j].dfd, "rund.config", F_OK, 0))
+			absent(r->label, "no rund.config (needs the patched kernel) in ",
+			       r->h[j].dir, errno);
 	if (r->mode == M_RENAME) {
 		for (int j = 0; j < r->nh; j++) {
 			int err = 0;
@@ -643,7 +692,7 @@ static int usage(const char *why)
 {
 	fprintf(stderr, "provision: %s\nusage: provision --mode mkdir|clone3|rename|module|reserve "
 		"--hier DIR [--hier DIR...] [--label L] [-n N] [-t T1,T2..] [--reps R] "
-		"[--warmup W] [--background K] [--bg-wake-ms MS]\n", why);
+		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write]\n", why);
 	return 2;
 }
 
@@ -655,6 +704,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "background", required_argument, NULL, 'b' },
 		{ "bg-wake-ms", required_argument, NULL, 'B' },
+		{ "one-write", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run r = { .dev = -1, .bg_wake_ms = 100 };
@@ -679,6 +729,7 @@ int main(int argc, char **argv)
 		case 'w': warmup = atoi(optarg); break;
 		case 'b': bg = atoi(optarg); break;
 		case 'B': r.bg_wake_ms = atoi(optarg); break;
+		case 'O': r.one_write = 1; break;
 		case 'n': nn = parse_list(optarg, nl, MAX_POINTS); break;
 		case 't': nt = parse_list(optarg, tl, MAX_POINTS); break;
 		default: return usage("bad option");

@@ -20,6 +20,8 @@ struct rund_cg;
 
 struct rund_backend {
 	const char *name;
+	/* ACQUIRE sets limits with one write to rund.config when the cgroups have it */
+	bool one_write;
 	/* check p->dir (the pool directory) and set p->v2; may set p->priv */
 	int  (*open)(struct rund_pool *p);
 	void (*close)(struct rund_pool *p);

@@ -338,6 +338,7 @@ void rund_fast_mkdir_stats(struct rund_pool *p, u64 *reserve, u64 *served)
 
 const struct rund_backend rund_backend_fast = {
 	.name		= "fast",
+	.one_write	= true,
 	.open		= fast_open,
 	.close		= fast_close,
 	.create		= fast_create,

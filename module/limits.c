@@ -165,6 +165,7 @@ void rund_limits_probe(struct rund_pool *p, const char *cg)
 	for (i = 0; i < n; i++)
 		if (rund_cg_has(p, cg, r[i].file))
 			p->extras |= BIT(i);
+	p->one_write = p->be->one_write && rund_cg_has(p, cg, "rund.config");
 }
 
 static void rund_reset_extras(struct rund_pool *p, struct rund_cg *cg)
@@ -175,6 +176,58 @@ static void rund_reset_extras(struct rund_pool *p, struct rund_cg *cg)
 	for (i = 0; i < n; i++)
 		if (p->extras & BIT(i))
 			rund_put(p, cg, r[i].file, r[i].val);
+}
+
+static __printf(3, 4) void rund_cat(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(buf + used, len - used, fmt, args);
+	va_end(args);
+}
+
+/*
+ * SET on a CONFIG_CGROUP_RUND kernel: every field of lim->mask in one write to rund.config,
+ * which the kernel applies all or nothing (5-6 separate writes otherwise, the per-sandbox
+ * cost the patch removes). The kernel logs which field it refused.
+ */
+static int rund_put_config(struct rund_pool *p, struct rund_cg *cg,
+			   const struct rund_cgpool_limits *lim)
+{
+	char buf[160 + 2 * RUND_CGPOOL_CPUSET_LEN] = "";	/* every field at its widest */
+	u32 mask = lim->mask;
+	int err;
+
+	if (mask & RUND_CGPOOL_LIM_CPU) {
+		if (lim->cpu_quota_us < 0)
+			rund_cat(buf, sizeof(buf), " cpu.quota_us=max");
+		else
+			rund_cat(buf, sizeof(buf), " cpu.quota_us=%lld", lim->cpu_quota_us);
+		rund_cat(buf, sizeof(buf), " cpu.period_us=%u", lim->cpu_period_us);
+	}
+	if (mask & RUND_CGPOOL_LIM_CPUSET_CPUS)
+		rund_cat(buf, sizeof(buf), " cpuset.cpus=%s", lim->cpuset_cpus);
+	if (mask & RUND_CGPOOL_LIM_CPUSET_MEMS)
+		rund_cat(buf, sizeof(buf), " cpuset.mems=%s", lim->cpuset_mems);
+	if (mask & RUND_CGPOOL_LIM_MEMORY) {
+		if (lim->memory_max == RUND_CGPOOL_UNLIMITED)
+			rund_cat(buf, sizeof(buf), " memory.max=max");
+		else
+			rund_cat(buf, sizeof(buf), " memory.max=%llu", lim->memory_max);
+	}
+	if (mask & RUND_CGPOOL_LIM_PIDS) {
+		if (lim->pids_max == RUND_CGPOOL_UNLIMITED)
+			rund_cat(buf, sizeof(buf), " pids.max=max");
+		else
+			rund_cat(buf, sizeof(buf), " pids.max=%llu", lim->pids_max);
+	}
+	if (!buf[0])
+		return 0;
+	err = rund_put(p, cg, "rund.config", buf + 1);
+	/* the syntax is ours and checked: EINVAL is a value the kernel refused */
+	return err == -EINVAL ? -ERANGE : err;
 }
 
 /*
@@ -189,6 +242,8 @@ int rund_limits_apply(struct rund_pool *p, struct rund_cg *cg,
 	bool all = how == RUND_APPLY_RESET, all_cpuset = false;
 	int err = 0;
 
+	if (how == RUND_APPLY_SET && p->one_write)
+		return rund_put_config(p, cg, lim);
 	if (all)
 		rund_reset_extras(p, cg);
 	if (mask & RUND_CGPOOL_LIM_CPU)

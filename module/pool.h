@@ -84,6 +84,7 @@ struct rund_pool {
 	struct work_struct work;	/* refill, retry stuck cgroups */
 	atomic64_t seq;			/* idle name numbers */
 	unsigned long extras;		/* reset files this hierarchy has (limits.c) */
+	bool one_write;			/* SET through rund.config (limits.c) */
 
 	refcount_t users;		/* in-flight ioctls + 1 while published */
 	struct completion users_done;

@@ -22,11 +22,11 @@ case $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) in
 jiffies | refined-jiffies) echo "bench-absent: *,clocksource is jiffies-based: no timing" && exit 1 ;;
 esac
 
-# run MODE LABEL DIR...: one provision invocation
+# run MODE LABEL DIR...: one provision invocation ($ONE_WRITE: more provision options)
 run() {
 	mode=$1 label=$2
 	shift 2
-	hs=
+	hs=${ONE_WRITE:-}
 	for d in "$@"; do hs="$hs --hier $d"; done
 	if [ "$bench" = density ]; then
 		case "$label" in v1-sep/* | v2-fdm/*) [ "${DENSITY_ALL:-0}" = 1 ] || return 0 ;; esac
@@ -73,6 +73,26 @@ module_modes() {
 	else
 		echo "bench-absent: $1/mkdir+reserve,needs the module's fast backend (above)"
 	fi
+}
+
+# light_modes LAYOUT DIR MNT FSTYPE OPTS: the patched kernel's aggregated lightweight
+# cgroup: remount MNT "lightweight" (new cgroups get cgroup.procs, rund.config and a few
+# statistics instead of every controller's files), mkdir + one rund.config write per
+# sandbox, then remount back. DIR was made before the remount, so its files name the knobs.
+light_modes() {
+	if [ ! -e "$2/rund.config" ]; then
+		echo "bench-absent: $1-light/mkdir+config,no rund.config (needs the patched kernel)"
+		return 0
+	fi
+	if ! mount -t "$4" -o "remount,$5,lightweight" "$4" "$3"; then
+		echo "bench-absent: $1-light/mkdir+config,remount $3 lightweight failed"
+		return 0
+	fi
+	env_line "$1-light: $(grep " $3 " /proc/mounts | cut -d' ' -f4)"
+	ONE_WRITE=--one-write
+	run mkdir "$1-light/mkdir+config" "$2"
+	ONE_WRITE=
+	mount -t "$4" -o "remount,$5" "$4" "$3"
 }
 
 v1ctrls=$(awk 'NR > 1 && $4 == 1 { print $1 }' /proc/cgroups | grep -xE 'cpu|cpuacct|cpuset|memory|blkio|freezer|pids' | tr '\n' ' ')
@@ -133,6 +153,7 @@ if [ "$bench" = provision ]; then
 	run rename v1-co/rename $cg/rund/bench
 fi
 module_modes v1-co $cg/rund/bench
+light_modes v1-co $cg/rund/bench $cg/rund cgroup "$(echo "$v1ctrls" | tr ' ' ',' | sed 's/,$//')"
 rmdir $cg/rund/bench
 v1_settle
 umount $cg/rund
@@ -155,6 +176,7 @@ run mkdir v2/mkdir $cg/v2/bench
 [ "$bench" = provision ] && run clone3 v2/clone3 $cg/v2/bench
 [ "$bench" = provision ] && run rename v2/rename $cg/v2/bench
 module_modes v2 $cg/v2/bench
+light_modes v2 $cg/v2/bench $cg/v2 cgroup2 $opts
 
 # v2 with favordynmods (cheaper task migration: no percpu rwsem for threadgroup changes)
 if grep -qx favordynmods /sys/kernel/cgroup/features &&
