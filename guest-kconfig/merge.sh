@@ -5,7 +5,8 @@
 #
 #   guest-kconfig/merge.sh [rund|kata] [build|config]
 #
-#   rund   (default) tinyconfig + guest-kconfig/rund-guest.config   -> build/guest-kernel
+#   rund   (default) tinyconfig + guest-kconfig/rund-guest.config on the pristine tree
+#          + patches/guest/                                      -> build/guest-kernel
 #   kata   a Kata-like kernel for bench/guest-boot: allnoconfig + Kata Containers' guest
 #          fragments, selected as Kata's tools/packaging/kernel/build-kernel.sh does
 #          (common/*.conf without a "!x86_64" tag, then x86_64/*.conf), from
@@ -15,10 +16,11 @@
 #   config only write and check .config; print its path
 #
 # Cached like scripts/kernel/build.sh, under $RUND_CACHE/guest-kernel/<variant>-<key>, where
-# <key> hashes the source package version, the base, the fragments and the recipe version;
-# an unchanged input set is never rebuilt. The source is one shared worktree of the pristine
-# tree ($RUND_CACHE/gk/src, detached at tag "pristine", never modified: O= builds); it is
-# re-created when missing. build/guest-kernel/{vmlinux,bzImage,config} link to the result.
+# <key> hashes the source package version, the base, the fragments, the patches and the
+# recipe version; an unchanged input set is never rebuilt. The source is a worktree of the
+# pristine tree next to the objects (<dir>/src: rund = pristine + patches/guest/, kata =
+# pristine), made fresh for every build. build/guest-kernel/{vmlinux,bzImage,config} link
+# to the result.
 #
 # Builds run niced (JOBS, default nproc) with ccache, as the host kernel builds do.
 set -euo pipefail
@@ -42,13 +44,21 @@ rund)
 	base=tinyconfig
 	fragments=("$top/guest-kconfig/rund-guest.config")
 	name=guest-kernel
+	# the guest patches: pre-patched boots (rund-prepatch), entry text without 2M padding
+	mapfile -t patches < <(find "$top/patches/guest" -maxdepth 1 -name '*.patch' | sort)
 	;;
 kata)
-	base=allnoconfig
+	base=allnoconfig+KCONFIG_ALLCONFIG
+	patches=()	# a baseline: Kata's config on the pristine tree
 	kf=${KATA_FRAGMENTS:-}
 	[ -n "$kf" ] && [ -d "$kf/common" ] && [ -d "$kf/x86_64" ] ||
 		die "set KATA_FRAGMENTS to a Kata checkout's tools/packaging/kernel/configs/fragments"
-	mapfile -t fragments < <(grep -L -e '!x86_64' "$kf"/common/*.conf | sort; ls "$kf"/x86_64/*.conf)
+	# grep -L exits 1 when no file has the tag: that must not end the list (set -e)
+	mapfile -t fragments < <({ grep -L -e '!x86_64' "$kf"/common/*.conf || true; } | sort
+		ls "$kf"/x86_64/*.conf)
+	[ ${#fragments[@]} -gt "$(find "$kf/x86_64" -maxdepth 1 -name '*.conf' | wc -l)" ] ||
+		die "no common fragments found in $kf/common"
+	fragments+=("$top/guest-kconfig/kata-renames.config")
 	name=guest-kernel-kata
 	;;
 *) die "unknown variant '$variant' (want rund or kata)" ;;
@@ -65,6 +75,7 @@ recipe=1
 key=$( {
 	echo "$srcver guest recipe $recipe base $base"
 	cat "${fragments[@]}"
+	[ ${#patches[@]} -eq 0 ] || cat "${patches[@]}"
 } | sha256sum | cut -c1-16)
 dir=$cache/guest-kernel/$variant-$key
 obj=$dir/obj
@@ -90,18 +101,7 @@ if [ "$what" = build ] && [ -e "$dir/.done" ]; then
 	exit 0
 fi
 
-src=$cache/gk/src
-mkdir -p "$(dirname "$src")"
-(
-	flock 8
-	if [ ! -e "$src/Makefile" ]; then
-		git -C "$pristine" worktree prune
-		rm -rf "$src"
-		log "adding worktree $src (detached at pristine)"
-		git -C "$pristine" worktree add -q --detach "$src" pristine
-	fi
-) 8>"$cache/gk/.lock" || die "cannot add the worktree $src of $pristine"
-
+src=$dir/src
 # rund-guest compresses bzImage with LZ4 (KERNEL_LZ4), which runs the lz4 tool
 command -v lz4 >/dev/null || die "lz4 not found: run 'make deps' (Debian package lz4)"
 
@@ -109,11 +109,22 @@ export CCACHE_BASEDIR=$cache CCACHE_NOHASHDIR=1
 export KBUILD_BUILD_TIMESTAMP="rund" KBUILD_BUILD_USER=rund KBUILD_BUILD_HOST=rund
 kmake() { nice -n 15 make -s -C "$src" O="$obj" CC="ccache gcc" -j"$jobs" "$@"; }
 
+rm -rf "$dir/.done" "$obj"
+kworktree "$pristine" "$src" "${patches[@]}"
 mkdir -p "$obj"
-rm -f "$dir/.done"
 log "configuring ($base + ${fragments[*]##*/})"
-kmake "$base" >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
+if [ "$variant" = kata ]; then
+	# as Kata's build-kernel.sh does (merge_config.sh -n): allnoconfig with the merged
+	# fragments as KCONFIG_ALLCONFIG, so their choices (SPARSEMEM over FLATMEM, ...) and
+	# values (NR_CPUS) are resolved by Kconfig, not kept from a finished allnoconfig
+	# and with ARCH=x86_64 as Kata passes it: allnoconfig under the host's SUBARCH x86
+	# would make a 32-bit kernel (rund-guest.config sets 64BIT=y itself)
+	(cd "$src" && ARCH=x86_64 nice -n 15 scripts/kconfig/merge_config.sh -n -O "$obj" \
+		"${fragments[@]}") >/dev/null
+else
+	kmake "$base" >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
+fi
 kmake olddefconfig
 if [ "$variant" = rund ]; then
 	"$top/scripts/kernel/check-config.sh" "$obj/.config" "${fragments[@]}" ||

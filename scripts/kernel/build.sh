@@ -78,7 +78,7 @@ fi
 
 fragments=("$top/scripts/kconfig/test.config")
 [ "$variant" = debug ] && fragments+=("$top/scripts/kconfig/debug.config")
-patches=() patchdir=host
+patches=()
 # RUND_PATCHES=none builds the same config without patches/host (the baseline the
 # benchmarks compare the patched kernel against); it is cached like any other input set.
 # The guest variant is the kernel rund-prepatch works on (bench/prepatch, the prepatch
@@ -86,7 +86,6 @@ patches=() patchdir=host
 # only, so it shares all but the guest-patched files' ccache entries with
 # build/linux-unpatched and does not rebuild when the host series changes.
 if [ "$variant" = guest ]; then
-	patchdir=guest
 	while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/guest" -maxdepth 1 -name '*.patch' | sort)
 	[ ${#patches[@]} -gt 0 ] || die "no patches in patches/guest"
 elif [ "${RUND_PATCHES:-host}" != none ]; then
@@ -120,14 +119,7 @@ if [ -e "$dir/.done" ]; then
 fi
 
 rm -rf "$dir"
-git -C "$pristine" worktree prune
-mkdir -p "$dir"
-git -C "$pristine" worktree add -q --detach "$dir/src" pristine
-if [ ${#patches[@]} -gt 0 ]; then
-	log "applying ${#patches[@]} patch(es) from patches/$patchdir"
-	git -C "$dir/src" -c user.name=rund -c user.email=rund@localhost am -q "${patches[@]}" ||
-		die "git am failed; see $dir/src"
-fi
+kworktree "$pristine" "$dir/src" "${patches[@]}"
 
 # ccache: relativise paths so worktrees with different names share hits.
 export CCACHE_BASEDIR=$cache/kernel CCACHE_NOHASHDIR=1

@@ -17,3 +17,22 @@ kbuild_run() {
 	log "built in $(($(date +%s) - start)) s"
 	echo "$key" >"$dir/.done"
 }
+
+# kworktree PRISTINE SRC [PATCH...]: make SRC a fresh worktree of PRISTINE at its tag
+# "pristine" with PATCHes applied (git am), for one input set's O= build. Worktree
+# bookkeeping lives in PRISTINE's .git, shared by every build: one change at a time.
+kworktree() {
+	local pristine=$1 src=$2
+	shift 2
+	(
+		flock 7
+		rm -rf "$src"
+		git -C "$pristine" worktree prune
+		mkdir -p "$(dirname "$src")"
+		git -C "$pristine" worktree add -q --detach "$src" pristine
+	) 7>"$pristine.worktree.lock" || die "cannot add the worktree $src of $pristine"
+	[ $# -gt 0 ] || return 0
+	log "applying $# patch(es): ${*##*/}"
+	git -C "$src" -c user.name=rund -c user.email=rund@localhost am -q "$@" ||
+		die "git am failed; see $src"
+}
