@@ -757,7 +757,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	probe(&r);
 	if (mode == M_MODULE)
-		module_setup(&r, n + 16);	/* the pool covers a batch: no fallbacks */
+		module_setup(&r, bg + n + 16);	/* the pool covers background + a batch */
 	else if (mode == M_RESERVE)
 		module_setup(&r, 1);
 

@@ -7,7 +7,8 @@
 # Environment (set by the plan bench/run writes): N (sandboxes, provision), THREADS
 # (provision), REPS, WARMUP, BGS (density: background sandboxes), DN (density: new ones),
 # RESERVE (mkdir_reserve for the transparent path), DENSITY_ALL=1 (density also on v1-sep
-# and v2 favordynmods; by default v1-co, v2 and the module modes, to keep TCG time down).
+# and v2 favordynmods; by default v1-co, v2 and the module modes, to keep TCG time down),
+# MODES (only these labels, space-separated, e.g. "v1-sep/mkdir v2/mkdir v2/module-fast").
 bench=$1
 ko=/rund/modules/rund_cgpool.ko
 cg=/sys/fs/cgroup
@@ -22,11 +23,20 @@ case $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) in
 jiffies | refined-jiffies) echo "bench-absent: *,clocksource is jiffies-based: no timing" && exit 1 ;;
 esac
 
+# want LABEL: false (and a note) when the run is narrowed to MODES without LABEL
+want() {
+	[ -n "${MODES:-}" ] || return 0
+	echo " $MODES " | grep -qF " $1 " && return 0
+	echo "# bench-skip: $1 (not in MODES)"
+	return 1
+}
+
 # run MODE LABEL DIR...: one provision invocation ($ONE_WRITE: more provision options)
 run() {
 	mode=$1 label=$2
 	shift 2
 	hs=${ONE_WRITE:-}
+	[ "$mode" = module ] || want "$label" || return 0
 	for d in "$@"; do hs="$hs --hier $d"; done
 	if [ "$bench" = density ]; then
 		case "$label" in v1-sep/* | v2-fdm/*) [ "${DENSITY_ALL:-0}" = 1 ] || return 0 ;; esac
@@ -62,13 +72,17 @@ modunload() { rmmod rund_cgpool 2>/dev/null || echo "# bench: rmmod rund_cgpool 
 
 # module_modes LAYOUT DIR: the module's modes on one hierarchy
 module_modes() {
-	if modload compat "$1/module-compat"; then
+	if want "$1/module-compat" && modload compat "$1/module-compat"; then
 		run module "$1/module" "$2"
 		modunload
 	fi
+	wf=0 wr=0
+	want "$1/module-fast" && wf=1
+	want "$1/mkdir+reserve" && wr=1
+	[ $wf = 1 ] || [ $wr = 1 ] || return 0
 	if modload fast "$1/module-fast"; then
-		run module "$1/module" "$2"
-		run reserve "$1/mkdir+reserve" "$2"
+		[ $wf = 0 ] || run module "$1/module" "$2"
+		[ $wr = 0 ] || run reserve "$1/mkdir+reserve" "$2"
 		modunload
 	else
 		echo "bench-absent: $1/mkdir+reserve,needs the module's fast backend (above)"
