@@ -158,7 +158,8 @@ for d in $dirs; do umount "${d%/bench}"; done
 
 # v1, one co-mounted hierarchy with every sandbox controller
 mkdir -p $cg/rund
-mountcg -t cgroup -o "$(echo "$v1ctrls" | tr ' ' ',' | sed 's/,$//')" rund $cg/rund
+v1co_opts=$(echo "$v1ctrls" | tr ' ' ',' | sed 's/,$//')
+mountcg -t cgroup -o "$v1co_opts" rund $cg/rund
 mkdir $cg/rund/bench
 cat $cg/rund/cpuset.cpus >$cg/rund/bench/cpuset.cpus
 cat $cg/rund/cpuset.mems >$cg/rund/bench/cpuset.mems
@@ -167,7 +168,7 @@ if [ "$bench" = provision ]; then
 	run rename v1-co/rename $cg/rund/bench
 fi
 module_modes v1-co $cg/rund/bench
-light_modes v1-co $cg/rund/bench $cg/rund cgroup "$(echo "$v1ctrls" | tr ' ' ',' | sed 's/,$//')"
+light_modes v1-co $cg/rund/bench $cg/rund cgroup "$v1co_opts"
 rmdir $cg/rund/bench
 v1_settle
 umount $cg/rund
