@@ -14,7 +14,7 @@ export RUND_CACHE ?= $(HOME)/.cache/rund
 USER_DIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile prepatch-tool/Makefile))
 
 .PHONY: all userspace module kernel kernel-debug guest-kernel deps selftests check check-tier1 \
-	demo bench clean help
+	stress demo bench clean help
 
 all: userspace module
 
@@ -28,6 +28,8 @@ help:
 	@echo "make selftests    static test binaries for the guests -> build/selftests"
 	@echo "make check        all tests: host unit tests + guest suites (TAP summary)"
 	@echo "make check-tier1  the same without the debug-kernel tier"
+	@echo "make stress       the long pool stresses (64 x 10,000 cycles, 100k-op name race;"
+	@echo "                  hours of TCG; STRESS_CYCLES/STRESS_OPS/STRESS_SUITES) -> build/stress"
 	@echo "make demo         boot a guest, start 200 sandboxes through the pool vs mkdir"
 	@echo "make bench        bench/run provision + density (BENCH='provision density'; smoke;"
 	@echo "                  RUND_BENCH_QUICK=1 for a short run) -> bench/results/"
@@ -61,6 +63,9 @@ check:
 
 check-tier1:
 	RUND_TIERS=1 scripts/check
+
+stress:
+	scripts/stress
 
 demo:
 	scripts/demo

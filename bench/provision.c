@@ -24,11 +24,15 @@
  *   rename   userspace pool: N idle cgroups are made before the timed part; a sandbox
  *            renames one to its name, then knobs + attach (v2: needs allow_rename)
  *   module   rund_cgpool: SETUP a pool on the (single) DIR once; a sandbox is one ACQUIRE
- *            with its name, limits and pid; teardown is RELEASE. The label gets the
- *            module's backend appended ("LABEL-compat", "LABEL-fast").
+ *            with its name, limits and pid (a pidfd); teardown is RELEASE. The label gets
+ *            the module's backend appended ("LABEL-compat", "LABEL-fast"). The pool's
+ *            default policy hands out never-used cgroups only (RELEASE removes them, the
+ *            refill makes new ones); --recycle sets it up with RUND_CGPOOL_SETUP_RECYCLE
+ *            (released cgroups scrubbed and reused) and appends "-recycle" to the label.
  *   reserve  plain mkdir, like mode mkdir, under a DIR where the module's fast backend
- *            serves mkdir(2) from withheld pre-created cgroups (SETUP is done here; the
- *            reserve size is the module parameter mkdir_reserve)
+ *            serves mkdir(2) from withheld pre-created cgroups (SETUP with
+ *            RUND_CGPOOL_SETUP_MKDIR is done here; the reserve size is the module
+ *            parameter mkdir_reserve)
  *
  * --one-write (mkdir, clone3, rename): configure with one write of KEY=VALUE pairs to the
  * cgroup's rund.config (patched kernels) instead of one write per knob; the keys are those
@@ -113,6 +117,7 @@ struct hier {
 struct sandbox {
 	char name[32];
 	pid_t pid;
+	int pidfd;		/* module: the process as ACQUIRE takes it (0: none) */
 	uint64_t id;		/* module: cgroup id for RELEASE */
 	char leaf[RUND_CGPOOL_NAME_LEN];	/* expected last path component */
 	int made;		/* cgroups exist (teardown must remove them) */
@@ -123,6 +128,7 @@ struct run {
 	struct hier h[MAX_HIER];
 	int nh, ncpus, dev, bg_wake_ms;
 	int one_write;		/* configure through rund.config */
+	int recycle;		/* module: SETUP with RUND_CGPOOL_SETUP_RECYCLE */
 	char label[96];
 	/* the current batch */
 	struct sandbox *sb;
@@ -178,11 +184,16 @@ static void reap(struct sandbox *sb, int n)
 	for (int i = 0; i < n; i++)
 		if (sb[i].pid > 0)
 			kill(sb[i].pid, SIGKILL);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (sb[i].pid > 0) {
 			waitpid(sb[i].pid, NULL, 0);
 			sb[i].pid = 0;
 		}
+		if (sb[i].pidfd > 0) {
+			close(sb[i].pidfd);
+			sb[i].pidfd = 0;
+		}
+	}
 }
 
 /* --- one sandbox ------------------------------------------------------------------------ */
@@ -364,7 +375,11 @@ static int provision_one(struct run *r, int i)
 		s->made = 1;
 		break;
 	case M_MODULE: {
-		struct rund_cgpool_acquire a = { .size = sizeof(a), .pid = s->pid };
+		struct rund_cgpool_acquire a = {
+			.size = sizeof(a),
+			.flags = RUND_CGPOOL_ACQUIRE_PIDFD,
+			.pidfd = s->pidfd,
+		};
 
 		snprintf(a.name, sizeof(a.name), "%s", s->name);
 		fill_limits(r, &a.limits, i);
@@ -444,6 +459,15 @@ static int prepare(struct run *r, int first, int n, int wake_ms)
 				s->pid = 0;
 				fail(r, errno, "fork", "", "");
 				return -1;
+			}
+			/* the pidfd is opened untimed, as a runtime has it from clone3() */
+			if (r->mode == M_MODULE) {
+				s->pidfd = syscall(SYS_pidfd_open, s->pid, 0);
+				if (s->pidfd < 0) {
+					s->pidfd = 0;
+					fail(r, errno, "pidfd_open", "", "");
+					return -1;
+				}
 			}
 		}
 		if (r->mode == M_RENAME) {
@@ -615,11 +639,13 @@ static void module_setup(struct run *r, unsigned int pool_size)
 	su.dirfd = r->h[0].dfd;
 	su.pool_size = pool_size;
 	su.low_watermark = pool_size / 2;
+	su.flags = (r->recycle ? RUND_CGPOOL_SETUP_RECYCLE : 0) |
+		   (r->mode == M_RESERVE ? RUND_CGPOOL_SETUP_MKDIR : 0);
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_SETUP, &su))
 		absent(r->label, "SETUP on ", r->h[0].dir, errno);
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_STATS, &st) == 0 && r->mode == M_MODULE)
-		snprintf(r->label + l, sizeof(r->label) - l, "-%.*s", (int)sizeof(st.backend),
-			 st.backend);
+		snprintf(r->label + l, sizeof(r->label) - l, "-%.*s%s", (int)sizeof(st.backend),
+			 st.backend, r->recycle ? "-recycle" : "");
 	if (r->mode == M_RESERVE && strncmp(st.backend, "fast", sizeof(st.backend))) {
 		printf("bench-absent: %s,the module's backend is '%.*s'; plain mkdir(2) is only "
 		       "served by the fast backend\n", r->label, (int)sizeof(st.backend), st.backend);
@@ -651,6 +677,8 @@ static void probe(struct run *r)
 		absent(r->label, "the module pools one hierarchy", "", 0);
 	if (r->one_write && (r->mode == M_MODULE || r->mode == M_RESERVE))
 		absent(r->label, "--one-write is for modes that configure themselves", "", 0);
+	if (r->recycle && r->mode != M_MODULE)
+		absent(r->label, "--recycle is a policy of mode module", "", 0);
 	for (int j = 0; r->one_write && j < r->nh; j++)
 		if (faccessat(r->h[j].dfd, "rund.config", F_OK, 0))
 			absent(r->label, "no rund.config (needs the patched kernel) in ",
@@ -692,7 +720,7 @@ static int usage(const char *why)
 {
 	fprintf(stderr, "provision: %s\nusage: provision --mode mkdir|clone3|rename|module|reserve "
 		"--hier DIR [--hier DIR...] [--label L] [-n N] [-t T1,T2..] [--reps R] "
-		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write]\n", why);
+		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write] [--recycle]\n", why);
 	return 2;
 }
 
@@ -705,6 +733,7 @@ int main(int argc, char **argv)
 		{ "background", required_argument, NULL, 'b' },
 		{ "bg-wake-ms", required_argument, NULL, 'B' },
 		{ "one-write", no_argument, NULL, 'O' },
+		{ "recycle", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run r = { .dev = -1, .bg_wake_ms = 100 };
@@ -730,6 +759,7 @@ int main(int argc, char **argv)
 		case 'b': bg = atoi(optarg); break;
 		case 'B': r.bg_wake_ms = atoi(optarg); break;
 		case 'O': r.one_write = 1; break;
+		case 'R': r.recycle = 1; break;
 		case 'n': nn = parse_list(optarg, nl, MAX_POINTS); break;
 		case 't': nt = parse_list(optarg, tl, MAX_POINTS); break;
 		default: return usage("bad option");

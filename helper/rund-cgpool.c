@@ -2,15 +2,7 @@
 /*
  * rund-cgpool: command line for the rund_cgpool module (/dev/rund_cgpool).
  *
- *   rund-cgpool setup DIR --size N [--low N] [LIMITS]
- *   rund-cgpool acquire NAME [--pid PID] [LIMITS]
- *   rund-cgpool release NAME | --id ID
- *   rund-cgpool lookup NAME | --id ID
- *   rund-cgpool stats [--sync]
- *   rund-cgpool teardown [--keep-busy]
- *   LIMITS: --cpu-max QUOTA_US/PERIOD_US|max/PERIOD_US --cpus LIST --mems LIST
- *           --memory-max BYTES|max --pids-max N|max
- *   global: --json (machine-readable output), --dry-run (print the request, no ioctl)
+ * The usage text below (usage[], printed by `rund-cgpool help`) is the reference.
  *
  * Every failure names the bad input or the ioctl's errno (the module also logs one dmesg
  * line saying why) and exits 1; usage errors exit 2.
@@ -26,16 +18,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <linux/rund_cgpool.h>
 
+static const char usage[] =
+	"usage:\n"
+	"  rund-cgpool setup DIR --size N [--low N] [--recycle] [--mkdir] [LIMITS]\n"
+	"  rund-cgpool acquire NAME [--pidfd-of PID | --pid PID] [LIMITS]\n"
+	"  rund-cgpool release NAME | --id ID\n"
+	"  rund-cgpool lookup NAME | --id ID\n"
+	"  rund-cgpool stats [--sync]\n"
+	"  rund-cgpool teardown [--keep-busy]\n"
+	"  rund-cgpool help\n"
+	"LIMITS: --cpu-max QUOTA_US/PERIOD_US|max/PERIOD_US --cpus LIST --mems LIST\n"
+	"        --memory-max BYTES|max --pids-max N|max\n"
+	"global: --json (machine-readable output), --dry-run (print the request, no ioctl)\n"
+	"\n"
+	"setup --recycle: released cgroups are reset and reused (RUND_CGPOOL_SETUP_RECYCLE;\n"
+	"  cgroup ids and cumulative counters carry over); default: every ACQUIRE gets a\n"
+	"  never-used cgroup.\n"
+	"setup --mkdir: also serve plain mkdir(2) by root under DIR from a reserve of\n"
+	"  pre-created cgroups (RUND_CGPOOL_SETUP_MKDIR; patched kernel, fast backend).\n"
+	"acquire --pidfd-of PID: attach process PID, named by a pidfd (pidfd_open(2)) opened\n"
+	"  at once: a PID that exits before the attach fails with ESRCH, never hits another\n"
+	"  process.\n"
+	"acquire --pid PID: DEPRECATED and racy: the number is resolved in the kernel, so if\n"
+	"  the process exits and PID is reused meanwhile, the newcomer is attached. Use\n"
+	"  --pidfd-of.\n";
+
 struct opts {
-	int json, dry_run, sync, keep_busy;
+	int json, dry_run, sync, keep_busy, recycle, mkdir;
 	int has_id;
 	__u64 id;
-	__s32 pid;
+	__s32 pid, pidfd_of;
 	__u32 size, low;
 	struct rund_cgpool_limits lim;
 };
@@ -48,7 +66,7 @@ static void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n(see the top of helper/rund-cgpool.c or run without arguments)\n", stderr);
+	fputs("\n(rund-cgpool help: usage)\n", stderr);
 	exit(2);
 }
 
@@ -64,6 +82,16 @@ static __u64 parse_u64(const char *what, const char *s, int max_ok)
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || *s == '-')
 		usage_error("%s: '%s' is not a number%s", what, s, max_ok ? " or 'max'" : "");
+	return v;
+}
+
+/* a process id: 1 .. INT_MAX */
+static __s32 parse_pid(const char *what, const char *s)
+{
+	__u64 v = parse_u64(what, s, 0);
+
+	if (!v || v > INT_MAX)
+		usage_error("%s: '%s' is not a process id", what, s);
 	return v;
 }
 
@@ -90,7 +118,8 @@ static void copy_str(const char *what, char *dst, size_t len, const char *src)
 }
 
 enum { OPT_SIZE = 256, OPT_LOW, OPT_PID, OPT_ID, OPT_CPU_MAX, OPT_CPUS, OPT_MEMS, OPT_MEM_MAX, OPT_PIDS_MAX,
-	OPT_JSON, OPT_DRY, OPT_SYNC, OPT_KEEP };
+	OPT_JSON, OPT_DRY, OPT_SYNC, OPT_KEEP, OPT_PIDFD_OF, OPT_RECYCLE,
+	OPT_MKDIR };
 
 static const struct option longopts[] = {
 	{ "size", required_argument, NULL, OPT_SIZE },
@@ -106,6 +135,9 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY },
 	{ "sync", no_argument, NULL, OPT_SYNC },
 	{ "keep-busy", no_argument, NULL, OPT_KEEP },
+	{ "pidfd-of", required_argument, NULL, OPT_PIDFD_OF },
+	{ "recycle", no_argument, NULL, OPT_RECYCLE },
+	{ "mkdir", no_argument, NULL, OPT_MKDIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -114,7 +146,10 @@ static void parse_opt(struct opts *o, int c, const char *arg)
 	switch (c) {
 	case OPT_SIZE: o->size = parse_u64("--size", arg, 0); break;
 	case OPT_LOW: o->low = parse_u64("--low", arg, 0); break;
-	case OPT_PID: o->pid = parse_u64("--pid", arg, 0); break;
+	case OPT_PID: o->pid = parse_pid("--pid", arg); break;
+	case OPT_PIDFD_OF: o->pidfd_of = parse_pid("--pidfd-of", arg); break;
+	case OPT_RECYCLE: o->recycle = 1; break;
+	case OPT_MKDIR: o->mkdir = 1; break;
 	case OPT_ID: o->id = parse_u64("--id", arg, 0); o->has_id = 1; break;
 	case OPT_CPU_MAX: parse_cpu_max(&o->lim, arg); break;
 	case OPT_CPUS:
@@ -198,6 +233,10 @@ static json_object *stats_json(const struct rund_cgpool_stats *s)
 	json_object_object_add(j, "v2", json_object_new_boolean(s->pool_flags & RUND_CGPOOL_POOL_V2));
 	json_object_object_add(j, "rename",
 			       json_object_new_boolean(s->pool_flags & RUND_CGPOOL_POOL_RENAME));
+	json_object_object_add(j, "recycle",
+			       json_object_new_boolean(s->pool_flags & RUND_CGPOOL_POOL_RECYCLE));
+	json_object_object_add(j, "mkdir",
+			       json_object_new_boolean(s->pool_flags & RUND_CGPOOL_POOL_MKDIR));
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		add_u64(j, f[i].k, *(const __u64 *)((const char *)s + f[i].off));
 	return j;
@@ -245,10 +284,15 @@ static int cmd_setup(struct opts *o, char **argv, int argc)
 		usage_error("setup: want exactly one pool directory");
 	if (!o->size)
 		usage_error("setup: --size N (idle cgroups to keep) is required");
+	s.flags = (o->recycle ? RUND_CGPOOL_SETUP_RECYCLE : 0) |
+		  (o->mkdir ? RUND_CGPOOL_SETUP_MKDIR : 0);
 	s.pool_size = o->size;
 	s.low_watermark = o->low;
 	s.defaults = o->lim;
 	json_object_object_add(j, "dir", json_object_new_string(argv[0]));
+	add_u64(j, "flags", s.flags);
+	json_object_object_add(j, "recycle", json_object_new_boolean(o->recycle));
+	json_object_object_add(j, "mkdir", json_object_new_boolean(o->mkdir));
 	add_u64(j, "pool_size", s.pool_size);
 	add_u64(j, "low_watermark", s.low_watermark);
 	json_object_object_add(j, "defaults", limits_json(&s.defaults));
@@ -266,18 +310,42 @@ static int cmd_setup(struct opts *o, char **argv, int argc)
 
 static int cmd_acquire(struct opts *o, char **argv, int argc)
 {
-	struct rund_cgpool_acquire a = { .size = sizeof(a) };
-	json_object *j = json_object_new_object(), *out;
+	struct rund_cgpool_acquire a = { .size = sizeof(a), .pidfd = -1 };
+	json_object *j, *out;
+	int ret;
 
 	if (argc != 1)
 		usage_error("acquire: want exactly one sandbox name");
+	if (o->pid && o->pidfd_of)
+		usage_error("acquire: --pid and --pidfd-of exclude each other (use --pidfd-of)");
 	name_arg(a.name, "acquire", argv[0]);
 	a.pid = o->pid;
 	a.limits = o->lim;
+	j = json_object_new_object();
 	json_object_object_add(j, "name", json_object_new_string(a.name));
-	json_object_object_add(j, "pid", json_object_new_int(a.pid));
+	if (o->pidfd_of) {
+		a.flags = RUND_CGPOOL_ACQUIRE_PIDFD;
+		a.pid = 0;
+		add_u64(j, "flags", a.flags);
+		json_object_object_add(j, "pidfd_of", json_object_new_int(o->pidfd_of));
+		/* a dry run sends nothing: no pidfd either */
+		if (!o->dry_run) {
+			a.pidfd = syscall(SYS_pidfd_open, o->pidfd_of, 0);
+			if (a.pidfd < 0) {
+				fprintf(stderr, "rund-cgpool: acquire: pidfd_open(%d): %s\n",
+					o->pidfd_of, strerror(errno));
+				json_object_put(j);
+				return 1;
+			}
+		}
+	} else {
+		json_object_object_add(j, "pid", json_object_new_int(a.pid));
+	}
 	json_object_object_add(j, "limits", limits_json(&a.limits));
-	if (dev_ioctl(o, "acquire", RUND_CGPOOL_IOC_ACQUIRE, &a, j))
+	ret = dev_ioctl(o, "acquire", RUND_CGPOOL_IOC_ACQUIRE, &a, j);
+	if (a.pidfd >= 0)
+		close(a.pidfd);
+	if (ret)
 		return o->dry_run ? 0 : 1;
 	out = json_object_new_object();
 	json_object_object_add(out, "name", json_object_new_string(a.name));
@@ -371,8 +439,14 @@ int main(int argc, char **argv)
 	struct opts o = { 0 };
 	int c;
 
-	if (argc < 2)
+	if (argc < 2) {
+		fputs(usage, stderr);
 		usage_error("want a command: setup, acquire, release, lookup, stats, teardown");
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return 0;
+	}
 	while ((c = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1)
 		parse_opt(&o, c, optarg);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -6,6 +6,11 @@
  * 6.1 kernel; fast (backend_fast.c) uses the CONFIG_CGROUP_RUND API of the host patches.
  * Limits, resets and file reads are common code (cgfile.c, limits.c) on top of both.
  *
+ * Visible cgroups are renamed only through the VFS (vfs_rename(), as rename(2) does, so
+ * dentries, fsnotify and readdir stay coherent): both backends claim and unclaim with
+ * rund_vfs_claim()/rund_vfs_unclaim(). Pool code calls the ops through the rund_be_*()
+ * wrappers in pool.h, where test builds inject faults.
+ *
  * Every op may sleep. The pool calls create/claim/unclaim/attach/destroy for one cgroup
  * from one context at a time (the cgroup's owner: an ioctl or the worker), never under a
  * spinlock; open/close run at SETUP/TEARDOWN with no other op in flight.
@@ -15,6 +20,7 @@
 
 #include <linux/types.h>
 
+struct pid;
 struct rund_pool;
 struct rund_cg;
 
@@ -22,6 +28,8 @@ struct rund_backend {
 	const char *name;
 	/* ACQUIRE sets limits with one write to rund.config when the cgroups have it */
 	bool one_write;
+	/* can serve plain mkdir(2) under the pool dir (RUND_CGPOOL_SETUP_MKDIR) */
+	bool mkdir;
 	/* check p->dir (the pool directory) and set p->v2; may set p->priv */
 	int  (*open)(struct rund_pool *p);
 	void (*close)(struct rund_pool *p);
@@ -35,12 +43,15 @@ struct rund_backend {
 	int  (*claim)(struct rund_pool *p, struct rund_cg *cg, const char *name);
 	/* undo claim: back to cg->idle_name (tasks are gone; limits not yet reset) */
 	int  (*unclaim)(struct rund_pool *p, struct rund_cg *cg);
-	int  (*attach)(struct rund_pool *p, struct rund_cg *cg, pid_t pid);
+	/* move the process of @pid (pinned by the caller) into the cgroup */
+	int  (*attach)(struct rund_pool *p, struct rund_cg *cg, struct pid *pid);
 	/* remove the (empty) cgroup cg->name */
 	int  (*destroy)(struct rund_pool *p, struct rund_cg *cg);
 };
 
 extern const struct rund_backend rund_backend_compat;
+int rund_vfs_claim(struct rund_pool *p, struct rund_cg *cg, const char *name);
+int rund_vfs_unclaim(struct rund_pool *p, struct rund_cg *cg);
 #ifdef CONFIG_CGROUP_RUND
 extern const struct rund_backend rund_backend_fast;
 void rund_fast_mkdir_stats(struct rund_pool *p, u64 *reserve, u64 *served);

@@ -14,6 +14,8 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
 
 #include "pool.h"
 
@@ -119,26 +121,69 @@ unlock:
 	return err;
 }
 
-static int compat_claim(struct rund_pool *p, struct rund_cg *cg, const char *name)
+/**
+ * rund_vfs_claim - the claim of both backends: rename to @name through the VFS
+ * @p: the pool
+ * @cg: an idle cgroup the caller owns
+ * @name: the sandbox name
+ *
+ * A visible cgroup is only ever renamed with vfs_rename(), under the pool dir's
+ * i_rwsem as rename(2) takes it: the dcache, fsnotify watchers and readdir see the
+ * rename as they see any other. On v2 without rename support the claim records @name in
+ * the trusted.rund.sandbox xattr instead.
+ *
+ * Return: 0 or -errno (-EEXIST: the pool dir has an entry @name).
+ */
+int rund_vfs_claim(struct rund_pool *p, struct rund_cg *cg, const char *name)
 {
 	if (p->rename)
 		return compat_rename(p, cg, name);
 	return rund_cg_set_owner(p, cg->name, name);
 }
 
-static int compat_unclaim(struct rund_pool *p, struct rund_cg *cg)
+/**
+ * rund_vfs_unclaim - undo rund_vfs_claim(): back to the idle name
+ * @p: the pool
+ * @cg: a claimed cgroup the caller owns
+ *
+ * Return: 0 or -errno.
+ */
+int rund_vfs_unclaim(struct rund_pool *p, struct rund_cg *cg)
 {
 	if (p->rename)
 		return strcmp(cg->name, cg->idle_name) ? compat_rename(p, cg, cg->idle_name) : 0;
 	return rund_cg_set_owner(p, cg->name, NULL);
 }
 
-static int compat_attach(struct rund_pool *p, struct rund_cg *cg, pid_t pid)
+/*
+ * A stock kernel attaches by number only (cgroup.procs). The pid is pinned by the
+ * caller; the number is taken from it and the process checked alive just before the
+ * write, and afterwards the number must still be that process's: if the process exited
+ * and its number was reused in the few microseconds between the check and the kernel's
+ * own lookup, the newcomer was attached and ACQUIRE fails with -ESRCH. Only the fast
+ * backend (cgroup_rund_attach()) closes that window.
+ */
+static int compat_attach(struct rund_pool *p, struct rund_cg *cg, struct pid *pid)
 {
+	pid_t nr = pid_vnr(pid);
+	struct pid *now;
 	char buf[16];
+	int err;
 
-	snprintf(buf, sizeof(buf), "%d", pid);
-	return rund_cg_write(p, cg->name, "cgroup.procs", buf);
+	if (!nr || !pid_has_task(pid, PIDTYPE_TGID))
+		return -ESRCH;
+	snprintf(buf, sizeof(buf), "%d", nr);
+	err = rund_cg_write(p, cg->name, "cgroup.procs", buf);
+	if (err)
+		return err;
+	rcu_read_lock();
+	now = find_vpid(nr);
+	err = now && now != pid ? -ESRCH : 0;
+	rcu_read_unlock();
+	if (err)
+		pr_warn_ratelimited("%s: pid %d exited and was reused during the attach: another process was attached\n",
+				    cg->name, nr);
+	return err;
 }
 
 static int compat_destroy(struct rund_pool *p, struct rund_cg *cg)
@@ -150,8 +195,8 @@ const struct rund_backend rund_backend_compat = {
 	.name		= "compat",
 	.open		= compat_open,
 	.create		= compat_create,
-	.claim		= compat_claim,
-	.unclaim	= compat_unclaim,
+	.claim		= rund_vfs_claim,
+	.unclaim	= rund_vfs_unclaim,
 	.attach		= compat_attach,
 	.destroy	= compat_destroy,
 };

@@ -2,21 +2,27 @@
 /*
  * rund_cgpool fast backend: a kernel carrying the rund host patches (CONFIG_CGROUP_RUND).
  *
- * Cgroups are made and removed with cgroup_rund_create()/cgroup_rund_destroy(), renamed
- * with cgroup_rund_publish() - a same-parent kernfs rename that takes no cgroup_mutex - and
- * tasks are attached with cgroup_rund_attach_pid().
+ * Cgroups are made withheld with cgroup_rund_create() and published under their idle
+ * name with cgroup_rund_publish() (a rename of a node that never had a dentry, no
+ * cgroup_mutex), removed with cgroup_rund_destroy(), and processes are attached with
+ * cgroup_rund_attach() by struct pid. Visible cgroups are renamed only through the VFS
+ * (rund_vfs_claim()), never behind it.
  *
- * The backend is also the kernel's pool provider for the pool directory: it keeps a
- * reserve of mkdir_reserve withheld (invisible, never configured) children, and a plain
- * mkdir(2) by root under the pool directory - Kata, containerd, runc, systemd, unmodified -
- * is served by publishing one of them under the requested name. They are fresh cgroups,
- * not pool members: the pool's default limits are not applied and RELEASE does not know
- * them; rmdir(2) removes them as usual.
+ * With RUND_CGPOOL_SETUP_MKDIR the backend is also the kernel's pool provider for the
+ * pool directory (and only for it): it keeps a reserve of mkdir_reserve withheld
+ * (invisible, never configured) children, made with the SETUP caller's credentials, and a
+ * plain mkdir(2) by root under the pool directory - Kata, containerd, runc, systemd,
+ * unmodified - is served by publishing one of them under the requested name. They are
+ * fresh cgroups, not pool members: the pool's default limits are not applied and RELEASE
+ * does not know them; rmdir(2) removes them as usual. A reserved cgroup the kernel finds
+ * stale (the pool dir's settings changed since it was made) comes back marked so: the
+ * whole reserve is dropped and remade.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
 #include <linux/cgroup_rund.h>
+#include <linux/cred.h>
 #include <linux/module.h>
 #include <linux/kernfs.h>
 #include <linux/slab.h>
@@ -34,6 +40,8 @@ MODULE_PARM_DESC(mkdir_reserve,
 struct fast_pool {
 	struct cgroup *parent;		/* the pool directory's cgroup, referenced */
 	bool provider;			/* registered as the kernel's pool provider */
+	const struct cred *cred;	/* the reserve is made with the SETUP caller's */
+	atomic_t stale;			/* drop the reserve before refilling it */
 
 	spinlock_t lock;		/* protects spares; O(1) pushes and pops only */
 	struct list_head spares;	/* struct fast_spare, withheld, newest first */
@@ -60,14 +68,8 @@ static struct fast_pool *fast_of(struct rund_pool *p)
  * rund_cg is freed in many places (teardown, replacement, adoption) and a cached
  * reference would have to be dropped in every one of them.
  *
- * The name is looked up in kernfs, not in the dcache. cgroup_rund_publish() renames a
- * kernfs node without touching its dentry, which stays hashed under the old name until
- * a lookup finds it stale. A dcache lookup of "sb-1" that races with a lookup of the
- * node's new name can return that dentry after d_splice_alias() has moved it to the new
- * name, and the revalidation, which compares the dentry's (now new) name with the
- * node's, passes: the caller gets the cgroup that was "sb-1" a cycle ago. Seen as a
- * child attached to the wrong cgroup under cgpool_stress. Kernfs names are exact under
- * kernfs_rwsem, and the id check is the belt to those braces.
+ * The name is looked up in kernfs, and the cgroup id is checked against the one the pool
+ * recorded: a name is only ever trusted together with the id.
  */
 static struct cgroup *fast_cg(struct rund_pool *p, const struct rund_cg *cg)
 {
@@ -108,38 +110,14 @@ static int fast_create(struct rund_pool *p, struct rund_cg *cg)
 	return err;
 }
 
-static int fast_rename(struct rund_pool *p, struct rund_cg *cg, const char *to)
+static int fast_attach(struct rund_pool *p, struct rund_cg *cg, struct pid *pid)
 {
 	struct cgroup *cgrp = fast_cg(p, cg);
 	int err;
 
 	if (IS_ERR(cgrp))
 		return PTR_ERR(cgrp);
-	err = cgroup_rund_publish(cgrp, to);
-	cgroup_put(cgrp);
-	if (!err)
-		strscpy(cg->name, to, sizeof(cg->name));
-	return err;
-}
-
-static int fast_claim(struct rund_pool *p, struct rund_cg *cg, const char *name)
-{
-	return fast_rename(p, cg, name);
-}
-
-static int fast_unclaim(struct rund_pool *p, struct rund_cg *cg)
-{
-	return strcmp(cg->name, cg->idle_name) ? fast_rename(p, cg, cg->idle_name) : 0;
-}
-
-static int fast_attach(struct rund_pool *p, struct rund_cg *cg, pid_t pid)
-{
-	struct cgroup *cgrp = fast_cg(p, cg);
-	int err;
-
-	if (IS_ERR(cgrp))
-		return PTR_ERR(cgrp);
-	err = cgroup_rund_attach_pid(cgrp, pid);
+	err = cgroup_rund_attach(cgrp, pid, p->dir.dentry->d_sb);
 	cgroup_put(cgrp);
 	return err;
 }
@@ -192,8 +170,15 @@ static void fast_refill(struct work_struct *work)
 {
 	struct fast_pool *fp = container_of(work, struct fast_pool, refill);
 	unsigned int want = min_t(unsigned int, READ_ONCE(mkdir_reserve), RUND_RESERVE_MAX);
+	const struct cred *old = override_creds(fp->cred);
 	struct fast_spare *s;
 
+	if (atomic_xchg(&fp->stale, 0)) {
+		pr_info("mkdir reserve: the pool dir's settings changed, remaking %d cgroups\n",
+			atomic_read(&fp->nr_spares));
+		while ((s = fast_spare_pop(fp)))
+			fast_spare_free(s);
+	}
 	while (atomic_read(&fp->nr_spares) > want) {
 		s = fast_spare_pop(fp);
 		if (!s)
@@ -213,6 +198,7 @@ static void fast_refill(struct work_struct *work)
 		}
 		fast_spare_push(fp, s);
 	}
+	revert_creds(old);
 }
 
 static struct cgroup *fast_provider_claim(struct cgroup *parent, const char *name)
@@ -238,23 +224,34 @@ static struct cgroup *fast_provider_claim(struct cgroup *parent, const char *nam
 	return cgrp;
 }
 
-/* A claimed spare the kernel could not publish (the name exists): back to the reserve. */
-static void fast_provider_unclaim(struct cgroup *cgrp)
+/*
+ * A claimed spare the kernel did not publish: back to the reserve when the name existed,
+ * removed when it is @stale (and the rest of the reserve with it: made under the same
+ * settings).
+ */
+static void fast_provider_unclaim(struct cgroup *cgrp, bool stale)
 {
 	struct rund_pool *p = rund_pool_get();
-	struct fast_spare *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct fast_pool *fp = NULL;
+	struct fast_spare *s = NULL;
 
-	if (p && s && p->be == &rund_backend_fast && fast_of(p)->parent == cgroup_parent(cgrp)) {
+	if (p && p->be == &rund_backend_fast && fast_of(p)->parent == cgroup_parent(cgrp))
+		fp = fast_of(p);
+	if (fp && stale) {
+		atomic_set(&fp->stale, 1);
+		queue_work(rund_wq, &fp->refill);
+	} else if (fp) {
+		s = kzalloc(sizeof(*s), GFP_KERNEL);
+	}
+	if (s) {
 		s->cgrp = cgrp;
-		fast_spare_push(fast_of(p), s);
-		s = NULL;
+		fast_spare_push(fp, s);
 		cgrp = NULL;
 	}
 	if (p)
 		rund_pool_put(p);
-	kfree(s);
 	if (cgrp) {
-		/* the pool went away meanwhile */
+		/* stale, or the pool went away meanwhile */
 		cgroup_rund_destroy(cgrp);
 		cgroup_put(cgrp);
 	}
@@ -289,18 +286,28 @@ static int fast_open(struct rund_pool *p)
 		return -ENOMEM;
 	}
 	fp->parent = parent;
+	fp->cred = get_cred(p->cred);
 	spin_lock_init(&fp->lock);
 	INIT_LIST_HEAD(&fp->spares);
 	INIT_WORK(&fp->refill, fast_refill);
 	p->priv = fp;
+	if (!p->mkdir)
+		return 0;
 
+	/* serve mkdir(2) under the pool dir only: the kernel asks no other parent's */
+	fast_provider.parent = parent;
 	err = cgroup_rund_register(&fast_provider);
-	if (err)
-		pr_info("plain mkdir(2) not served: another pool provider is registered (%d)\n",
-			err);
-	fp->provider = !err;
-	if (fp->provider)
-		queue_work(rund_wq, &fp->refill);
+	if (err) {
+		rund_bad("SETUP: cannot serve mkdir(2): another pool provider is registered (%d)\n",
+			 err);
+		p->priv = NULL;
+		put_cred(fp->cred);
+		kfree(fp);
+		cgroup_put(parent);
+		return -EBUSY;
+	}
+	fp->provider = true;
+	queue_work(rund_wq, &fp->refill);
 	return 0;
 }
 
@@ -316,6 +323,7 @@ static void fast_close(struct rund_pool *p)
 	while ((s = fast_spare_pop(fp)))
 		fast_spare_free(s);
 	cgroup_put(fp->parent);
+	put_cred(fp->cred);
 	kfree(fp);
 	p->priv = NULL;
 }
@@ -339,11 +347,12 @@ void rund_fast_mkdir_stats(struct rund_pool *p, u64 *reserve, u64 *served)
 const struct rund_backend rund_backend_fast = {
 	.name		= "fast",
 	.one_write	= true,
+	.mkdir		= true,
 	.open		= fast_open,
 	.close		= fast_close,
 	.create		= fast_create,
-	.claim		= fast_claim,
-	.unclaim	= fast_unclaim,
+	.claim		= rund_vfs_claim,
+	.unclaim	= rund_vfs_unclaim,
 	.attach		= fast_attach,
 	.destroy	= fast_destroy,
 };

@@ -98,15 +98,16 @@ int rund_cg_stat_id(struct rund_pool *p, const char *cg, u64 *id)
 }
 
 /* The sandbox recorded on @cg (v2 without rename), or -ENODATA. */
-int rund_cg_owner(struct rund_pool *p, const char *cg, char *buf, size_t len)
+/* xattr @name of @cg into @buf (NUL-terminated), or -errno (-ENODATA: not set) */
+static int rund_cg_getxattr(struct rund_pool *p, const char *cg, const char *name,
+			    char *buf, size_t len)
 {
 	struct file *f = rund_cg_open(p, cg, NULL, O_PATH | O_DIRECTORY);
 	ssize_t n;
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	n = vfs_getxattr(file_mnt_user_ns(f), f->f_path.dentry, RUND_OWNER_XATTR,
-			 buf, len - 1);
+	n = vfs_getxattr(file_mnt_user_ns(f), f->f_path.dentry, name, buf, len - 1);
 	fput(f);
 	if (n < 0)
 		return n;
@@ -114,22 +115,49 @@ int rund_cg_owner(struct rund_pool *p, const char *cg, char *buf, size_t len)
 	return 0;
 }
 
-/* Record (or with @owner NULL, remove) the sandbox that holds @cg. */
-int rund_cg_set_owner(struct rund_pool *p, const char *cg, const char *owner)
+/* Set xattr @name of @cg to @val, or with @val NULL remove it (absent is not an error). */
+static int rund_cg_setxattr(struct rund_pool *p, const char *cg, const char *name,
+			    const char *val)
 {
 	struct file *f = rund_cg_open(p, cg, NULL, O_PATH | O_DIRECTORY);
 	int err;
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	if (owner)
-		err = vfs_setxattr(file_mnt_user_ns(f), f->f_path.dentry, RUND_OWNER_XATTR,
-				   owner, strlen(owner), 0);
+	if (val)
+		err = vfs_setxattr(file_mnt_user_ns(f), f->f_path.dentry, name, val,
+				   strlen(val), 0);
 	else
-		err = vfs_removexattr(file_mnt_user_ns(f), f->f_path.dentry,
-				      RUND_OWNER_XATTR);
+		err = vfs_removexattr(file_mnt_user_ns(f), f->f_path.dentry, name);
 	fput(f);
-	return err == -ENODATA && !owner ? 0 : err;
+	return err == -ENODATA && !val ? 0 : err;
+}
+
+int rund_cg_owner(struct rund_pool *p, const char *cg, char *buf, size_t len)
+{
+	return rund_cg_getxattr(p, cg, RUND_OWNER_XATTR, buf, len);
+}
+
+/* Record (or with @owner NULL, remove) the sandbox that holds @cg. */
+int rund_cg_set_owner(struct rund_pool *p, const char *cg, const char *owner)
+{
+	return rund_cg_setxattr(p, cg, RUND_OWNER_XATTR, owner);
+}
+
+/*
+ * Mark @cg as made by the pool. Adoption takes only marked children: a foreign cgroup
+ * in the pool dir, or one served from the mkdir reserve, is never taken for a sandbox.
+ */
+int rund_cg_mark(struct rund_pool *p, const char *cg)
+{
+	return rund_cg_setxattr(p, cg, RUND_MARK_XATTR, "1");
+}
+
+bool rund_cg_marked(struct rund_pool *p, const char *cg)
+{
+	char buf[4];
+
+	return !rund_cg_getxattr(p, cg, RUND_MARK_XATTR, buf, sizeof(buf));
 }
 
 struct rund_count {

@@ -4,16 +4,21 @@
  * exit) and its counters.
  *
  * One pool per module, so per hierarchy. ioctls find it through an RCU pointer and hold a
- * reference (p->users) while they run; TEARDOWN unpublishes it, waits for those, and either
- * frees it or, when sandboxes still hold cgroups, publishes it again and fails with -EBUSY.
+ * reference (p->users) while they run. TEARDOWN first decides, under p->lock, whether it
+ * may go ahead: while sandboxes hold cgroups (and no KEEP_BUSY) it fails with -EBUSY and
+ * leaves the pool untouched; otherwise ACQUIRE is closed, and the pool is unpublished,
+ * drained of in-flight ioctls and freed.
  *
- * State is rebuilt from cgroupfs names: a SETUP on a directory that already has children
- * adopts them: ".rund-idle-*" ones are recycled into the idle list; any other child is a
- * busy sandbox of that name (on v2 without rename, an idle-named child whose
- * trusted.rund.sandbox xattr names its sandbox).
+ * State is rebuilt from cgroupfs: a SETUP on a directory that already has children adopts
+ * the ones the pool made (trusted.rund.pool set): ".rund-idle-*" ones are recycled into
+ * the idle list (RUND_CGPOOL_SETUP_RECYCLE) or removed (default: they may have been
+ * used); any other is a busy sandbox of that name (on v2 without rename, an idle-named
+ * child whose trusted.rund.sandbox xattr names its sandbox). Other children - foreign
+ * cgroups, ones served from the mkdir reserve - are left alone, one dmesg line each.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -82,14 +87,20 @@ static bool rund_is_idle_name(const char *name)
 	return !strncmp(name, RUND_CGPOOL_IDLE_PREFIX, strlen(RUND_CGPOOL_IDLE_PREFIX));
 }
 
-/* Take over child @name of the pool dir. */
+/* Take over child @name of the pool dir if the pool made it. */
 static int rund_adopt_one(struct rund_pool *p, const char *name)
 {
 	char owner[NAME_MAX + 1];
-	struct rund_cg *cg = rund_cg_alloc(p);
 	bool idle = rund_is_idle_name(name) && strlen(name) < RUND_IDLE_NAME_LEN;
+	struct rund_cg *cg;
 	int err;
 
+	if (!rund_cg_marked(p, name)) {
+		pr_info("SETUP: leaving '%s' alone: not made by the pool (no %s)\n", name,
+			RUND_MARK_XATTR);
+		return 0;
+	}
+	cg = rund_cg_alloc(p);
 	if (!cg)
 		return -ENOMEM;
 	strscpy(cg->name, name, sizeof(cg->name));
@@ -106,8 +117,11 @@ static int rund_adopt_one(struct rund_pool *p, const char *name)
 	    !rund_name_check("SETUP adopt", owner)) {
 		rund_cg_track_busy(p, cg, owner);
 	} else if (idle) {
-		__module_get(THIS_MODULE);	/* dropped when it turns idle */
-		rund_recycle_one(p, cg);
+		__module_get(THIS_MODULE);	/* dropped when it turns idle or is gone */
+		if (p->recycle)
+			rund_recycle_one(p, cg);
+		else
+			rund_cg_retire(p, cg);
 	} else {
 		rund_cg_track_busy(p, cg, name);
 	}
@@ -218,14 +232,21 @@ static void rund_pool_free(struct rund_pool *p)
 	if (p->be->close)
 		p->be->close(p);
 	path_put(&p->dir);
+	put_cred(p->cred);
 	kfree(p);
 }
 
 static int rund_setup_check(const struct rund_cgpool_setup *s)
 {
-	if (s->flags || s->reserved) {
+	if ((s->flags & ~(RUND_CGPOOL_SETUP_RECYCLE | RUND_CGPOOL_SETUP_MKDIR)) ||
+	    s->reserved) {
 		rund_bad("SETUP: unknown flags 0x%x or reserved field set\n", s->flags);
 		return -EINVAL;
+	}
+	if ((s->flags & RUND_CGPOOL_SETUP_MKDIR) && !rund_backend->mkdir) {
+		rund_bad("SETUP: serving mkdir(2) needs the fast backend, not %s\n",
+			 rund_backend->name);
+		return -EOPNOTSUPP;
 	}
 	if (!s->pool_size || s->pool_size > RUND_CGPOOL_MAX_SIZE ||
 	    s->low_watermark > s->pool_size) {
@@ -246,6 +267,9 @@ static struct rund_pool *rund_pool_alloc(const struct rund_cgpool_setup *s)
 	p->size = s->pool_size;
 	p->low = s->low_watermark;
 	p->defaults = s->defaults;
+	p->recycle = s->flags & RUND_CGPOOL_SETUP_RECYCLE;
+	p->mkdir = s->flags & RUND_CGPOOL_SETUP_MKDIR;
+	p->cred = get_current_cred();
 	spin_lock_init(&p->lock);
 	INIT_LIST_HEAD(&p->idle);
 	init_waitqueue_head(&p->idle_wq);
@@ -304,6 +328,7 @@ int rund_pool_setup(const struct rund_cgpool_setup *s)
 	err = p->be->open(p);
 	if (err) {
 		path_put(&p->dir);
+		put_cred(p->cred);
 		kfree(p);
 		goto out;
 	}
@@ -317,9 +342,10 @@ int rund_pool_setup(const struct rund_cgpool_setup *s)
 		goto out;
 	}
 	rcu_assign_pointer(rund_the_pool, p);
-	pr_info("pool on %pd: %u idle (low %u), %s backend, %s, %s\n", p->dir.dentry, p->size,
-		p->low, p->be->name, p->v2 ? "cgroup v2" : "cgroup v1",
-		p->rename ? "claims rename" : "no rename: claims keep the pool name");
+	pr_info("pool on %pd: %u idle (low %u), %s backend, %s, %s, %s\n", p->dir.dentry,
+		p->size, p->low, p->be->name, p->v2 ? "cgroup v2" : "cgroup v1",
+		p->rename ? "claims rename" : "no rename: claims keep the pool name",
+		p->recycle ? "released cgroups recycled" : "never-used cgroups only");
 out:
 	mutex_unlock(&rund_setup_lock);
 	return err;
@@ -341,6 +367,23 @@ static struct rund_pool *rund_pool_unpublish(void)
 	return p;
 }
 
+/*
+ * Decide TEARDOWN before anything is unpublished: with sandboxes holding cgroups (and no
+ * KEEP_BUSY) it fails and the pool goes on undisturbed. Otherwise p->closing makes
+ * ACQUIRE fail from now on, so none can make a sandbox busy behind the decision.
+ */
+static long rund_pool_close(struct rund_pool *p, bool keep_busy)
+{
+	long held;
+
+	spin_lock(&p->lock);
+	held = atomic_long_read(&p->nr_busy) + atomic_long_read(&p->nr_stuck);
+	if (!held || keep_busy)
+		p->closing = true;
+	spin_unlock(&p->lock);
+	return held;
+}
+
 int rund_pool_teardown(const struct rund_cgpool_teardown *t)
 {
 	struct rund_pool *p;
@@ -352,21 +395,20 @@ int rund_pool_teardown(const struct rund_cgpool_teardown *t)
 		return -EINVAL;
 	}
 	mutex_lock(&rund_setup_lock);
-	p = rund_pool_unpublish();
+	p = rcu_dereference_protected(rund_the_pool, lockdep_is_held(&rund_setup_lock));
 	if (!p) {
 		rund_bad("TEARDOWN: no pool set up\n");
 		err = -ENODEV;
 		goto out;
 	}
-	held = atomic_long_read(&p->nr_busy) + atomic_long_read(&p->nr_stuck);
+	held = rund_pool_close(p, t->flags & RUND_CGPOOL_TEARDOWN_KEEP_BUSY);
 	if (held && !(t->flags & RUND_CGPOOL_TEARDOWN_KEEP_BUSY)) {
 		rund_bad("TEARDOWN: %ld cgroups still held by sandboxes\n", held);
-		refcount_set(&p->users, 1);
-		reinit_completion(&p->users_done);
-		rcu_assign_pointer(rund_the_pool, p);
 		err = -EBUSY;
 		goto out;
 	}
+	rund_pool_unpublish();
+	held = atomic_long_read(&p->nr_busy) + atomic_long_read(&p->nr_stuck);
 	pr_info("pool on %pd torn down, %ld cgroups left to their sandboxes\n",
 		p->dir.dentry, held);
 	rund_pool_free(p);
@@ -394,7 +436,9 @@ void rund_pool_stats(struct rund_pool *p, struct rund_cgpool_stats *st)
 	if (!p)
 		return;
 	st->pool_flags = RUND_CGPOOL_POOL_SETUP | (p->v2 ? RUND_CGPOOL_POOL_V2 : 0) |
-			 (p->rename ? RUND_CGPOOL_POOL_RENAME : 0);
+			 (p->rename ? RUND_CGPOOL_POOL_RENAME : 0) |
+			 (p->recycle ? RUND_CGPOOL_POOL_RECYCLE : 0) |
+			 (p->mkdir ? RUND_CGPOOL_POOL_MKDIR : 0);
 	st->pool_size = p->size;
 	st->low_watermark = p->low;
 	st->total = atomic_long_read(&p->nr_total);

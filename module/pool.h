@@ -3,10 +3,14 @@
  * rund_cgpool internals: the pool, its cgroups and the helpers shared by the files.
  *
  * Life of a cgroup (struct rund_cg):
- *   IDLE --ACQUIRE--> CLAIMING --claimed, limited, attached--> BUSY --RELEASE--> RECYCLING
- *   RECYCLING --reclaim, reset--> IDLE   (destroyed instead when idle >= size; destroyed
- *                                         and replaced when its memory stays charged)
+ *   IDLE --ACQUIRE--> CLAIMING --claimed, limited, attached--> BUSY --RELEASE--> removed
+ *   (default policy: a sandbox only ever gets a cgroup no sandbox used; refill makes new
+ *   ones). With RUND_CGPOOL_SETUP_RECYCLE, RELEASE renames it back and
+ *   RECYCLING --scrub, reclaim, reset--> IDLE   (destroyed instead when idle >= size;
+ *                                      destroyed and replaced when it cannot be scrubbed)
  *   RECYCLING --a task is still inside--> STUCK --retried by p->work--> ...
+ * A cgroup that must go but whose rmdir failed is STUCK and doomed: p->work retries the
+ * rmdir, and while it is under a sandbox name that name stays reserved.
  * A cgroup holds a reference on the module whenever it is not IDLE, so rmmod is refused
  * while any sandbox holds one (or one is on its way back).
  *
@@ -34,9 +38,12 @@
 #include <uapi/linux/rund_cgpool.h>
 
 #include "backend.h"
+#include "fault.h"
 
 #define RUND_IDLE_NAME_LEN	32
 #define RUND_OWNER_XATTR	"trusted.rund.sandbox"
+#define RUND_MARK_XATTR		"trusted.rund.pool"	/* made by the pool (adoption) */
+#define RUND_XATTR_PREFIX	"trusted.rund."		/* the pool's own xattrs */
 
 /* One line in dmesg per rejected request; a separate rate limit per call site. */
 #define rund_bad(fmt, ...)	pr_info_ratelimited(fmt, ##__VA_ARGS__)
@@ -61,6 +68,7 @@ struct rund_cg {
 	char name[NAME_MAX + 1];	/* directory name now */
 	char idle_name[RUND_IDLE_NAME_LEN];
 	char sandbox[NAME_MAX + 1];	/* owner while acquired */
+	bool doomed;			/* STUCK: remove it, do not recycle it */
 	void *priv;			/* backend private */
 };
 
@@ -70,10 +78,14 @@ struct rund_pool {
 	void *priv;			/* backend private */
 	bool v2;			/* unified hierarchy */
 	bool rename;			/* claims rename (false: v2 without rename support) */
+	bool recycle;			/* RUND_CGPOOL_SETUP_RECYCLE */
+	bool mkdir;			/* RUND_CGPOOL_SETUP_MKDIR: serve plain mkdir(2) */
+	const struct cred *cred;	/* SETUP caller's: the workers create with it */
+	bool closing;			/* under p->lock: TEARDOWN is going ahead */
 	u32 size, low;
 	struct rund_cgpool_limits defaults;
 
-	spinlock_t lock;		/* idle, by_name, by_id, cg->state */
+	spinlock_t lock;		/* idle, by_name, by_id, cg->state, closing */
 	struct list_head idle;
 	wait_queue_head_t idle_wq;	/* ACQUIREs waiting out a recycle backlog */
 	DECLARE_HASHTABLE(by_name, 10);
@@ -93,6 +105,33 @@ struct rund_pool {
 	atomic64_t acquired, released, fallbacks, refills, recycled, replaced, destroyed;
 	atomic64_t adopted, prefilled;
 };
+
+/* The backend ops, with the faults test builds inject (fault.h). */
+static inline int rund_be_create(struct rund_pool *p, struct rund_cg *cg)
+{
+	return rund_fault(RUND_FAULT_CREATE) ?: p->be->create(p, cg);
+}
+
+static inline int rund_be_claim(struct rund_pool *p, struct rund_cg *cg, const char *name)
+{
+	return rund_fault(RUND_FAULT_CLAIM) ?: p->be->claim(p, cg, name);
+}
+
+static inline int rund_be_unclaim(struct rund_pool *p, struct rund_cg *cg)
+{
+	return rund_fault(RUND_FAULT_UNCLAIM) ?: p->be->unclaim(p, cg);
+}
+
+static inline int rund_be_attach(struct rund_pool *p, struct rund_cg *cg, struct pid *pid)
+{
+	rund_fault_attach_delay();
+	return rund_fault(RUND_FAULT_ATTACH) ?: p->be->attach(p, cg, pid);
+}
+
+static inline int rund_be_destroy(struct rund_pool *p, struct rund_cg *cg)
+{
+	return rund_fault(RUND_FAULT_DESTROY) ?: p->be->destroy(p, cg);
+}
 
 /* main.c */
 
@@ -122,6 +161,8 @@ void rund_recycle(struct rund_pool *p, struct rund_cg *cg);
 void rund_flush(struct rund_pool *p);
 int rund_cg_new(struct rund_pool *p, struct rund_cg *cg);
 void rund_cg_destroy(struct rund_pool *p, struct rund_cg *cg);
+void rund_cg_retire(struct rund_pool *p, struct rund_cg *cg);
+void rund_cg_park(struct rund_pool *p, struct rund_cg *cg, bool doomed);
 void rund_cg_make_idle(struct rund_pool *p, struct rund_cg *cg);
 int rund_add_new(struct rund_pool *p, atomic64_t *counter);
 void rund_recycle_one(struct rund_pool *p, struct rund_cg *cg);
@@ -135,6 +176,8 @@ bool rund_cg_has(struct rund_pool *p, const char *cg, const char *file);
 int rund_cg_stat_id(struct rund_pool *p, const char *cg, u64 *id);
 int rund_cg_owner(struct rund_pool *p, const char *cg, char *buf, size_t len);
 int rund_cg_set_owner(struct rund_pool *p, const char *cg, const char *owner);
+int rund_cg_mark(struct rund_pool *p, const char *cg);
+bool rund_cg_marked(struct rund_pool *p, const char *cg);
 int rund_cg_populated(struct rund_pool *p, const char *cg);
 
 /* limits.c */
@@ -150,6 +193,9 @@ int rund_limits_apply(struct rund_pool *p, struct rund_cg *cg,
 int rund_controllers_check(struct rund_pool *p, const char *cg);
 void rund_limits_probe(struct rund_pool *p, const char *cg);
 int rund_reclaim(struct rund_pool *p, struct rund_cg *cg);
+
+/* scrub.c: what RUND_CGPOOL_SETUP_RECYCLE must remove before a cgroup is reused */
+int rund_scrub(struct rund_pool *p, struct rund_cg *cg);
 
 /* sysfs.c */
 int rund_sysfs_init(void);

@@ -1,47 +1,96 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rund_cgpool: the background worker. It recycles released cgroups (reset limits, reclaim
- * memory, back to the idle list), retries the ones a task re-entered, and refills the pool
- * to its size whenever idle drops below the low watermark. A cgroup whose memory cannot be
- * reclaimed to zero is destroyed and replaced by a new one, so an idle cgroup always reads
- * like a fresh one.
+ * rund_cgpool: the background worker. It refills the pool to its size whenever idle drops
+ * below the low watermark, retries stuck cgroups (a task re-entered a released one, or
+ * an rmdir failed), and, with RUND_CGPOOL_SETUP_RECYCLE only, recycles released cgroups
+ * (scrub, reclaim, reset, back to the idle list). A cgroup that cannot be scrubbed or
+ * whose memory cannot be reclaimed to zero is destroyed and replaced by a new one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
 #include "pool.h"
 
+/* rmdir @cg's directory; on success it no longer counts in the pool. */
 static int rund_cg_rmdir(struct rund_pool *p, struct rund_cg *cg)
 {
-	int err = p->be->destroy(p, cg);
+	int err = rund_be_destroy(p, cg);
+
+	if (!err) {
+		atomic64_inc(&p->destroyed);
+		atomic_long_dec(&p->nr_total);
+	}
+	return err;
+}
+
+/*
+ * TEARDOWN and unload only: remove @cg's directory and free it, leaving a directory that
+ * cannot be removed in the pool dir (logged). The caller drops the module reference.
+ */
+void rund_cg_destroy(struct rund_pool *p, struct rund_cg *cg)
+{
+	int err = rund_cg_rmdir(p, cg);
 
 	if (err) {
 		pr_warn_ratelimited("rmdir of %s failed: %d; left in the pool dir\n",
 				    cg->name, err);
-	} else {
-		atomic64_inc(&p->destroyed);
+		atomic_long_dec(&p->nr_total);
 	}
-	atomic_long_dec(&p->nr_total);
-	return err;
+	kfree(cg);
 }
 
-/* Remove @cg's directory and free it. The caller drops the module reference it held. */
-void rund_cg_destroy(struct rund_pool *p, struct rund_cg *cg)
+/*
+ * Put @cg on p->stuck for p->work to retry: recycling when a task entered it, or with
+ * @doomed, removing it. Call as its owner, holding its module reference.
+ */
+void rund_cg_park(struct rund_pool *p, struct rund_cg *cg, bool doomed)
 {
-	rund_cg_rmdir(p, cg);
+	spin_lock(&p->lock);
+	cg->state = RUND_CG_STUCK;
+	cg->doomed = doomed;
+	list_add_tail(&cg->node, &p->stuck);
+	atomic_long_inc(&p->nr_stuck);
+	spin_unlock(&p->lock);
+}
+
+/*
+ * Remove a cgroup that is not idle and drop its module reference; if its rmdir fails,
+ * park it doomed and let p->work retry. A sandbox name it still holds stays reserved
+ * until it is gone.
+ */
+void rund_cg_retire(struct rund_pool *p, struct rund_cg *cg)
+{
+	int err = rund_cg_rmdir(p, cg);
+
+	if (err) {
+		pr_warn_ratelimited("rmdir of %s failed: %d; retried later\n", cg->name, err);
+		rund_cg_park(p, cg, true);
+		/* from p->work itself: the next run retries, not a busy loop */
+		if (current_work() != &p->work)
+			queue_work(rund_wq, &p->work);
+		return;
+	}
+	spin_lock(&p->lock);
+	if (!hlist_unhashed(&cg->hname))
+		hash_del(&cg->hname);
+	spin_unlock(&p->lock);
 	kfree(cg);
+	module_put(THIS_MODULE);
 }
 
 /* Make @cg's directory (cg->name) with the pool's default limits. */
 int rund_cg_new(struct rund_pool *p, struct rund_cg *cg)
 {
-	int err = p->be->create(p, cg);
+	int err = rund_be_create(p, cg);
 
 	if (err)
 		return err;
-	err = rund_limits_apply(p, cg, &p->defaults, RUND_APPLY_FRESH);
+	err = rund_cg_mark(p, cg->name);
+	if (!err)
+		err = rund_limits_apply(p, cg, &p->defaults, RUND_APPLY_FRESH);
 	if (err)
 		p->be->destroy(p, cg);
 	else
@@ -106,33 +155,37 @@ void rund_recycle(struct rund_pool *p, struct rund_cg *cg)
 
 /*
  * A released (or adopted) cgroup under its idle name: park it on p->stuck while tasks are
- * inside; remove it when the pool already has its size idle; else reclaim and reset it and
- * make it idle, or replace it when its memory stays charged.
+ * inside; remove it when the pool already has its size idle; else scrub, reclaim and
+ * reset it and make it idle, or replace it when it cannot be scrubbed or its memory
+ * stays charged.
  */
 void rund_recycle_one(struct rund_pool *p, struct rund_cg *cg)
 {
-	int err = rund_cg_populated(p, cg->name);
+	bool slot = false;
+	int err = rund_fault(RUND_FAULT_RECYCLE_CHECK) ?: rund_cg_populated(p, cg->name);
 
 	if (err > 0) {
 		pr_warn_ratelimited("%s: a task or cgroup entered the released cgroup; retried later\n",
 				    cg->name);
-		spin_lock(&p->lock);
-		cg->state = RUND_CG_STUCK;
-		list_add_tail(&cg->node, &p->stuck);
-		spin_unlock(&p->lock);
-		atomic_long_inc(&p->nr_stuck);
+		rund_cg_park(p, cg, false);
 		return;
 	}
-	if (!err && !rund_idle_slot(p, 1)) {
-		rund_cg_destroy(p, cg);		/* the pool is full: trim */
-		module_put(THIS_MODULE);
-		return;
+	if (!err) {
+		slot = rund_idle_slot(p, 1);
+		if (!slot) {
+			rund_cg_retire(p, cg);		/* the pool is full: trim */
+			return;
+		}
 	}
 	/*
-	 * Reclaim before the reset: the reset zeroes the v1 watermarks (max_usage_in_bytes,
-	 * failcnt), and a charge that lands after it - the last pages of the exited tasks
-	 * reclaim itself may touch - would leave a watermark a fresh cgroup does not have.
+	 * Scrub first: a cgroup the last tenant changed in ways a reset cannot undo is
+	 * replaced. Reclaim before the reset: the reset zeroes the v1 watermarks
+	 * (max_usage_in_bytes, failcnt), and a charge that lands after it - the last pages
+	 * of the exited tasks reclaim itself may touch - would leave a watermark a fresh
+	 * cgroup does not have.
 	 */
+	if (!err)
+		err = rund_scrub(p, cg);
 	if (!err)
 		err = rund_reclaim(p, cg);
 	if (!err)
@@ -142,32 +195,33 @@ void rund_recycle_one(struct rund_pool *p, struct rund_cg *cg)
 			pr_warn_ratelimited("%s: recycle failed (%d), replacing it\n",
 					    cg->name, err);
 		atomic64_inc(&p->replaced);
-		rund_cg_destroy(p, cg);
-		module_put(THIS_MODULE);
+		rund_cg_retire(p, cg);
 		rund_add_new(p, &p->refills);
 	} else {
 		atomic64_inc(&p->recycled);
 		rund_cg_make_idle(p, cg);
 		module_put(THIS_MODULE);
 	}
-	rund_idle_slot(p, -1);
+	if (slot)
+		rund_idle_slot(p, -1);
 }
 
 void rund_recycle_work(struct work_struct *work)
 {
 	struct rund_cg *cg = container_of(work, struct rund_cg, work);
 	struct rund_pool *p = cg->pool;
+	const struct cred *old = override_creds(p->cred);
 
 	atomic_long_dec(&p->nr_recycling);
 	rund_recycle_one(p, cg);	/* may free cg */
+	revert_creds(old);
 	if (atomic_long_read(&p->nr_idle) < p->low || atomic_long_read(&p->nr_stuck))
 		queue_work(rund_wq, &p->work);
 }
 
-/* Refill below the low watermark; retry the stuck cgroups. */
-void rund_work(struct work_struct *work)
+/* Retry the stuck cgroups; refill below the low watermark. */
+static void rund_work_creds(struct rund_pool *p)
 {
-	struct rund_pool *p = container_of(work, struct rund_pool, work);
 	struct rund_cg *cg, *tmp;
 	LIST_HEAD(retry);
 
@@ -177,7 +231,10 @@ void rund_work(struct work_struct *work)
 	list_for_each_entry_safe(cg, tmp, &retry, node) {
 		list_del_init(&cg->node);
 		atomic_long_dec(&p->nr_stuck);
-		rund_recycle_one(p, cg);
+		if (cg->doomed)
+			rund_cg_retire(p, cg);
+		else
+			rund_recycle_one(p, cg);
 	}
 	if (atomic_long_read(&p->nr_idle) >= p->low)
 		return;
@@ -186,9 +243,26 @@ void rund_work(struct work_struct *work)
 			break;
 }
 
-/* Wait for the recycling and refilling queued so far (STATS_SYNC, TEARDOWN). */
+/*
+ * Refill below the low watermark; retry the stuck cgroups. Cgroups are made with the
+ * SETUP caller's credentials, as if it had made them itself (LSM labels, owner).
+ */
+void rund_work(struct work_struct *work)
+{
+	struct rund_pool *p = container_of(work, struct rund_pool, work);
+	const struct cred *old = override_creds(p->cred);
+
+	rund_work_creds(p);
+	revert_creds(old);
+}
+
+/*
+ * Wait for the recycling and refilling queued so far, and give stuck cgroups one more
+ * try (STATS_SYNC, TEARDOWN).
+ */
 void rund_flush(struct rund_pool *p)
 {
 	flush_workqueue(rund_wq);
+	queue_work(rund_wq, &p->work);
 	flush_work(&p->work);
 }

@@ -2,16 +2,20 @@
 /*
  * rund_cgpool: the start and stop paths of a sandbox (ACQUIRE, RELEASE, LOOKUP).
  *
- * ACQUIRE = pick an idle cgroup (O(1) under p->lock) -> claim (rename) -> limits ->
- * attach; only a dry pool costs a mkdir. RELEASE refuses a cgroup that still has tasks
- * (-ENOTEMPTY: tasks are never migrated behind the runtime's back; on v2 the pool dir's
- * parent could not take them anyway), renames it back to its idle name at once, so the
- * sandbox name is free for reuse when RELEASE returns, and queues the rest (limit reset,
- * memory reclaim, return to the idle list) to the worker.
+ * ACQUIRE = pin the process (pidfd) -> pick an idle cgroup (O(1) under p->lock) -> claim
+ * (rename) -> limits -> attach; only a dry pool costs a mkdir. RELEASE refuses a cgroup
+ * that still has tasks (-ENOTEMPTY: tasks are never migrated behind the runtime's back;
+ * on v2 the pool dir's parent could not take them anyway) and frees the sandbox name
+ * before it returns: by default it removes the cgroup (the next sandbox gets a new one
+ * from the refill), with RUND_CGPOOL_SETUP_RECYCLE it renames it back to its idle name
+ * and queues the scrub, reset and reclaim to the worker.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
@@ -140,6 +144,12 @@ static struct rund_cg *rund_pick(struct rund_pool *p, const char *name, bool *fr
 
 	for (;;) {
 		spin_lock(&p->lock);
+		if (p->closing) {
+			spin_unlock(&p->lock);
+			kfree(spare);
+			rund_bad("ACQUIRE '%s': the pool is being torn down\n", name);
+			return ERR_PTR(-ENODEV);
+		}
 		if (rund_find_name(p, name)) {
 			spin_unlock(&p->lock);
 			kfree(spare);
@@ -191,21 +201,73 @@ static void rund_unpick(struct rund_pool *p, struct rund_cg *cg)
 }
 
 /*
- * The cgroup @task is in on the pool's hierarchy, or one of its ancestors, is BUSY for a
- * sandbox: -EBUSY. A task belongs to one sandbox.
+ * The struct pid of pidfd @fd, referenced, or ERR_PTR(-EBADF). 6.1 does not export
+ * pidfd_pid(): a pidfd is the anonymous inode file pidfd_create() names "[pidfd]", and
+ * its private_data is the struct pid it pins; no other file has that name on that fs.
  */
-static int rund_pid_check(struct rund_pool *p, pid_t nr, const char *name)
+static struct pid *rund_pidfd_pid(int fd)
+{
+	struct file *f = fd >= 0 ? fget(fd) : NULL;
+	struct pid *pid = ERR_PTR(-EBADF);
+
+	if (!f)
+		return pid;
+	if (file_inode(f)->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	    !strcmp(f->f_path.dentry->d_name.name, "[pidfd]"))
+		pid = get_pid(f->private_data);
+	fput(f);
+	return pid;
+}
+
+/*
+ * The process ACQUIRE attaches, pinned: from a pidfd, or (deprecated, racy) resolved from
+ * a pid number once, here. NULL for none; ERR_PTR with one dmesg line on failure.
+ */
+static struct pid *rund_target(const struct rund_cgpool_acquire *a)
+{
+	struct pid *pid;
+
+	if (a->flags & RUND_CGPOOL_ACQUIRE_PIDFD) {
+		if (a->pid) {
+			rund_bad("ACQUIRE '%s': both pid %d and a pidfd given\n", a->name, a->pid);
+			return ERR_PTR(-EINVAL);
+		}
+		pid = rund_pidfd_pid(a->pidfd);
+		if (IS_ERR(pid)) {
+			rund_bad("ACQUIRE '%s': fd %d is not a pidfd\n", a->name, a->pidfd);
+			return pid;
+		}
+	} else if (a->pid) {
+		pid = a->pid > 0 ? find_get_pid(a->pid) : NULL;
+		if (!pid) {
+			rund_bad("ACQUIRE '%s': no process with pid %d\n", a->name, a->pid);
+			return ERR_PTR(-ESRCH);
+		}
+	} else {
+		return NULL;
+	}
+	if (!pid_has_task(pid, PIDTYPE_TGID)) {
+		rund_bad("ACQUIRE '%s': the process of pid %d has exited\n", a->name,
+			 pid_vnr(pid));
+		put_pid(pid);
+		return ERR_PTR(-ESRCH);
+	}
+	return pid;
+}
+
+/*
+ * The cgroup the process of @pid is in on the pool's hierarchy, or one of its ancestors,
+ * is BUSY for a sandbox: -EBUSY. A process belongs to one sandbox.
+ */
+static int rund_pid_check(struct rund_pool *p, struct pid *pid, const char *name)
 {
 	struct task_struct *task;
 	struct cgroup *cgrp;
 	struct rund_cg *cg = NULL;
-	struct pid *pid;
 
-	pid = nr > 0 ? find_get_pid(nr) : NULL;
-	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
-	put_pid(pid);
+	task = get_pid_task(pid, PIDTYPE_TGID);
 	if (!task) {
-		rund_bad("ACQUIRE '%s': no process with pid %d\n", name, nr);
+		rund_bad("ACQUIRE '%s': the process of pid %d has exited\n", name, pid_vnr(pid));
 		return -ESRCH;
 	}
 	rcu_read_lock();
@@ -218,78 +280,145 @@ static int rund_pid_check(struct rund_pool *p, pid_t nr, const char *name)
 	for (; cgrp && !cg; cgrp = cgroup_parent(cgrp))
 		cg = rund_find_id(p, cgroup_id(cgrp));
 	if (cg)
-		rund_bad("ACQUIRE '%s': pid %d belongs to sandbox '%s'\n", name, nr, cg->sandbox);
+		rund_bad("ACQUIRE '%s': pid %d belongs to sandbox '%s'\n", name, pid_vnr(pid),
+			 cg->sandbox);
 	spin_unlock(&p->lock);
 	rcu_read_unlock();
 	put_task_struct(task);
 	return cg ? -EBUSY : 0;
 }
 
-/* Give up a claimed cgroup after a failed ACQUIRE: back to its idle name, then recycle. */
+/*
+ * Give up a claimed cgroup after a failed ACQUIRE. Back under its idle name it is
+ * recycled (RUND_CGPOOL_SETUP_RECYCLE) or replaced by a new one, so a refused request
+ * leaves the pool as large as it found it. If the rename back fails it is removed under the sandbox
+ * name, and if that fails too it is parked doomed (p->work retries the rmdir; the name
+ * stays reserved meanwhile). Either way the module reference it holds is dropped exactly
+ * once, when it is gone or recycled.
+ */
 static void rund_abort(struct rund_pool *p, struct rund_cg *cg, bool claimed)
 {
-	int err = claimed ? p->be->unclaim(p, cg) : 0;
+	int err = claimed ? rund_be_unclaim(p, cg) : 0;
 
-	rund_unpick(p, cg);
 	if (err) {
-		/* still under the sandbox name: destroy rather than hand it out again */
-		pr_warn_ratelimited("%s: unclaim failed (%d), destroying it\n", cg->name, err);
-		rund_cg_destroy(p, cg);
+		pr_warn_ratelimited("%s: unclaim failed (%d), removing it\n", cg->name, err);
+		atomic_long_dec(&p->nr_busy);
+		rund_cg_retire(p, cg);
 		return;
 	}
-	rund_recycle(p, cg);
+	rund_unpick(p, cg);
+	if (p->recycle) {
+		rund_recycle(p, cg);
+		return;
+	}
+	/* never handed out, but limits may have been written: a new one takes its place */
+	rund_cg_retire(p, cg);
+	rund_add_new(p, &p->refills);
+}
+
+/*
+ * An idle entry whose cgroup is gone (removed behind the pool's back): forget it, so
+ * ACQUIRE takes another. Its name is unreserved and its module reference dropped.
+ */
+static void rund_forget(struct rund_pool *p, struct rund_cg *cg)
+{
+	pr_warn_ratelimited("%s: idle cgroup vanished, dropped from the pool\n", cg->name);
+	rund_unpick(p, cg);
+	atomic_long_dec(&p->nr_total);
+	atomic64_inc(&p->destroyed);	/* gone all the same: STATS stay balanced */
+	kfree(cg);
+	module_put(THIS_MODULE);
+}
+
+/* Claim (rename) @cg for @name; a fresh fallback cgroup was made under it already. */
+static int rund_claim(struct rund_pool *p, struct rund_cg *cg, const char *name, bool fresh)
+{
+	int err;
+
+	if (fresh && p->rename)
+		return 0;
+	err = rund_be_claim(p, cg, name);
+	if (err == -EEXIST)
+		rund_bad("ACQUIRE '%s': the pool dir has an entry of that name\n", name);
+	else if (err && err != -ENOENT)
+		rund_bad("ACQUIRE '%s': claim failed: %d\n", name, err);
+	return err;
+}
+
+/* Pick and claim a cgroup for @name: an idle one, else a new one (fallback mkdir). */
+static struct rund_cg *rund_take(struct rund_pool *p, const char *name, bool *fresh)
+{
+	struct rund_cg *cg;
+	int err;
+
+	for (;;) {
+		*fresh = false;
+		cg = rund_pick(p, name, fresh);
+		if (IS_ERR(cg))
+			return cg;
+		if (*fresh) {
+			/* pool dry: mkdir, directly under the sandbox name when claims rename */
+			if (p->rename)
+				strscpy(cg->name, name, sizeof(cg->name));
+			err = rund_cg_new(p, cg);
+			if (err) {
+				rund_bad("ACQUIRE '%s': pool dry and mkdir failed: %d\n",
+					 name, err);
+				rund_unpick(p, cg);
+				kfree(cg);
+				module_put(THIS_MODULE);
+				return ERR_PTR(err);
+			}
+			atomic64_inc(&p->fallbacks);
+		} else if (atomic_long_read(&p->nr_idle) < p->low) {
+			queue_work(rund_wq, &p->work);
+		}
+		err = rund_claim(p, cg, name, *fresh);
+		if (!err)
+			return cg;
+		if (err == -ENOENT && !*fresh) {
+			rund_forget(p, cg);
+			continue;
+		}
+		rund_abort(p, cg, false);
+		return ERR_PTR(err);
+	}
 }
 
 int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
 {
+	struct pid *pid = NULL;
 	struct rund_cg *cg;
-	bool fresh = false, claimed = false;
+	bool fresh;
 	int err;
 
-	if (a->flags || a->reserved) {
-		rund_bad("ACQUIRE: unknown flags 0x%x or reserved field set\n", a->flags);
+	if (a->flags & ~RUND_CGPOOL_ACQUIRE_PIDFD) {
+		rund_bad("ACQUIRE: unknown flags 0x%x\n", a->flags);
+		return -EINVAL;
+	}
+	if (!(a->flags & RUND_CGPOOL_ACQUIRE_PIDFD) && a->pidfd) {
+		rund_bad("ACQUIRE: pidfd %d given without RUND_CGPOOL_ACQUIRE_PIDFD\n", a->pidfd);
 		return -EINVAL;
 	}
 	err = rund_name_check("ACQUIRE", a->name);
 	if (!err)
 		err = rund_limits_check("ACQUIRE", &a->limits);
-	if (!err && a->pid)
-		err = rund_pid_check(p, a->pid, a->name);
 	if (err)
 		return err;
+	pid = rund_target(a);
+	if (IS_ERR(pid))
+		return PTR_ERR(pid);
+	if (pid) {
+		err = rund_pid_check(p, pid, a->name);
+		if (err)
+			goto out;
+	}
 
-	cg = rund_pick(p, a->name, &fresh);
-	if (IS_ERR(cg))
-		return PTR_ERR(cg);
-	if (fresh) {
-		/* pool dry: mkdir, directly under the sandbox name when claims rename */
-		if (p->rename)
-			strscpy(cg->name, a->name, sizeof(cg->name));
-		err = rund_cg_new(p, cg);
-		if (err) {
-			rund_bad("ACQUIRE '%s': pool dry and mkdir failed: %d\n", a->name, err);
-			rund_unpick(p, cg);
-			kfree(cg);
-			module_put(THIS_MODULE);
-			return err;
-		}
-		atomic64_inc(&p->fallbacks);
-		claimed = p->rename;
-	} else if (atomic_long_read(&p->nr_idle) < p->low) {
-		queue_work(rund_wq, &p->work);
+	cg = rund_take(p, a->name, &fresh);
+	if (IS_ERR(cg)) {
+		err = PTR_ERR(cg);
+		goto out;
 	}
-	if (!claimed) {
-		err = p->be->claim(p, cg, a->name);
-		if (err) {
-			if (err == -EEXIST)
-				rund_bad("ACQUIRE '%s': the pool dir has an entry of that name\n",
-					 a->name);
-			else
-				rund_bad("ACQUIRE '%s': claim failed: %d\n", a->name, err);
-			goto fail;
-		}
-	}
-	claimed = true;
 	if (a->limits.mask) {
 		/* a refused write has logged its line */
 		err = rund_limits_apply(p, cg, &a->limits, RUND_APPLY_SET);
@@ -298,23 +427,29 @@ int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
 			goto fail;
 		}
 	}
-	if (a->pid) {
-		err = p->be->attach(p, cg, a->pid);
+	if (pid) {
+		err = rund_be_attach(p, cg, pid);
 		if (err) {
 			rund_bad("ACQUIRE '%s': attaching pid %d failed: %d\n",
-				 a->name, a->pid, err);
+				 a->name, pid_vnr(pid), err);
 			goto fail;
 		}
 	}
-	rund_cg_track_busy(p, cg, a->name);
-	atomic64_inc(&p->acquired);
+	/*
+	 * The outputs first: once BUSY, a RELEASE by name may remove and free @cg at once
+	 * (nothing else holds a BUSY cgroup for this ioctl).
+	 */
 	a->id = cg->id;
 	a->out_flags = (fresh ? RUND_CGPOOL_OUT_FALLBACK : 0) |
 		       (p->rename ? RUND_CGPOOL_OUT_RENAMED : 0);
 	strscpy(a->path, cg->name, sizeof(a->path));
-	return 0;
+	rund_cg_track_busy(p, cg, a->name);
+	atomic64_inc(&p->acquired);
+	goto out;
 fail:
-	rund_abort(p, cg, claimed);
+	rund_abort(p, cg, true);
+out:
+	put_pid(pid);
 	return err;
 }
 
@@ -354,6 +489,18 @@ static void rund_untake(struct rund_pool *p, struct rund_cg *cg)
 	spin_unlock(&p->lock);
 }
 
+/* Drop a BUSY cgroup's sandbox: unhash it, count the release. Call as its owner. */
+static void rund_unbusy(struct rund_pool *p, struct rund_cg *cg)
+{
+	spin_lock(&p->lock);
+	hash_del(&cg->hname);
+	hash_del(&cg->hid);
+	cg->sandbox[0] = '\0';
+	spin_unlock(&p->lock);
+	atomic_long_dec(&p->nr_busy);
+	atomic64_inc(&p->released);
+}
+
 int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r)
 {
 	struct rund_cg *cg;
@@ -369,7 +516,7 @@ int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r)
 	spin_unlock(&p->lock);
 	if (!cg)
 		return -ENOENT;
-	err = rund_cg_populated(p, cg->name);
+	err = rund_fault(RUND_FAULT_RELEASE_CHECK) ?: rund_cg_populated(p, cg->name);
 	if (err) {
 		if (err > 0)
 			rund_bad("RELEASE '%s': cgroup %s still has tasks or child cgroups\n",
@@ -380,20 +527,25 @@ int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r)
 		rund_untake(p, cg);
 		return err > 0 ? -ENOTEMPTY : err;
 	}
-	err = p->be->unclaim(p, cg);
+	/* default policy: remove it now, so that the name is free when RELEASE returns */
+	err = p->recycle ? rund_be_unclaim(p, cg) : rund_be_destroy(p, cg);
 	if (err) {
-		rund_bad("RELEASE '%s': unclaim failed: %d\n", cg->sandbox, err);
+		rund_bad("RELEASE '%s': %s failed: %d\n", cg->sandbox,
+			 p->recycle ? "renaming it back" : "removing it", err);
 		rund_untake(p, cg);
-		return err;
+		return err == -EBUSY ? -ENOTEMPTY : err;
 	}
-	spin_lock(&p->lock);
-	hash_del(&cg->hname);
-	hash_del(&cg->hid);
-	cg->sandbox[0] = '\0';
-	spin_unlock(&p->lock);
-	atomic_long_dec(&p->nr_busy);
-	atomic64_inc(&p->released);
-	rund_recycle(p, cg);
+	rund_unbusy(p, cg);
+	if (p->recycle) {
+		rund_recycle(p, cg);
+		return 0;
+	}
+	atomic64_inc(&p->destroyed);
+	atomic_long_dec(&p->nr_total);
+	kfree(cg);
+	module_put(THIS_MODULE);
+	if (atomic_long_read(&p->nr_idle) < p->low)
+		queue_work(rund_wq, &p->work);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 # build-module.sh KDIR OUTDIR: build rund_cgpool.ko against KDIR in a private copy of the
 # sources (OUTDIR), so modules for several kernels can coexist; prints the .ko path and
 # writes OUTDIR/expect-backend (fast when KDIR's kernel has CONFIG_CGROUP_RUND, else compat).
+# RUND_FAULT_INJECT=y in the environment builds the test variant (module/fault.h: the
+# "fault" and "attach_delay_ms" parameters), as make check does.
 set -euo pipefail
 
 kdir=$1
@@ -14,7 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 rsync -a --delete --exclude '*.o' --exclude '*.ko' "$top/Kbuild" "$top/module" "$out/"
 [ -d "$top/include" ] && rsync -a --delete "$top/include" "$out/"
-make -s -C "$kdir" M="$out" modules >&2
+make -s -C "$kdir" M="$out" ${RUND_FAULT_INJECT:+RUND_FAULT_INJECT=$RUND_FAULT_INJECT} modules >&2
 if grep -qs '^CONFIG_CGROUP_RUND=y' "$kdir/.config" "$kdir/include/config/auto.conf"; then
 	echo fast >"$out/expect-backend"
 else

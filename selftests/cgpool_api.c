@@ -4,8 +4,10 @@
  * mounted (v2 or v1 co-mounted; v1 with one controller per hierarchy must be refused).
  *
  * Each test loads the module, makes a pool directory and SETUPs a pool of 4 (low watermark
- * 2, default pids.max 512); teardown releases nothing on purpose: it checks TEARDOWN, rmmod
- * and that the pool directory is left without children.
+ * 2, default pids.max 512) under the default policy (a released cgroup is removed, every
+ * ACQUIRE gets a never-used one); the tests about recycling SETUP again with
+ * RUND_CGPOOL_SETUP_RECYCLE. Teardown releases nothing on purpose: it checks TEARDOWN,
+ * rmmod and that the pool directory is left without children.
  *
  * A rejected request must return its documented errno, log exactly one line naming the
  * problem, and leave the pool as it was (STATS counters, idle count, other children).
@@ -207,6 +209,7 @@ TEST_F(pool, setup_stats_sysfs)
 	EXPECT_EQ(RUND_CGPOOL_ABI_VERSION, (int)st.abi_version);
 	EXPECT_TRUE(!!(st.pool_flags & RUND_CGPOOL_POOL_SETUP));
 	EXPECT_EQ(!!self->v2, !!(st.pool_flags & RUND_CGPOOL_POOL_V2));
+	EXPECT_EQ(0U, st.pool_flags & RUND_CGPOOL_POOL_RECYCLE);	/* the default policy */
 	EXPECT_EQ(4ULL, st.pool_size);
 	EXPECT_EQ(2ULL, st.low_watermark);
 	EXPECT_EQ(4ULL, st.idle);
@@ -293,18 +296,27 @@ TEST_F_TIMEOUT(pool, acquire_lookup_release, 120)
 
 	kill_kids(self);
 	ASSERT_EQ(0, cgp_release(self->dev, NULL, a.id));
-	if (self->rename)
-		EXPECT_NE(0, stat(dir, &sb)) TH_LOG("%s still there after RELEASE", dir);
+	/* the default policy removes the cgroup before RELEASE returns (renamed or not) */
+	EXPECT_NE(0, stat(dir, &sb)) TH_LOG("%s still there after RELEASE", dir);
 	EXPECT_EQ(ENOENT, cgp_lookup(self->dev, "sb1", 0, &l));
 	ASSERT_EQ(0, cgp_stats(self->dev, &st));
 	EXPECT_EQ(0ULL, st.busy);
-	EXPECT_EQ(4ULL, st.idle);
+	EXPECT_LE(2ULL, st.idle);		/* at least the low watermark */
+	EXPECT_GE(4ULL, st.idle);
 	EXPECT_EQ(1ULL, st.released);
-	EXPECT_EQ(1ULL, st.recycled + st.replaced);
+	EXPECT_EQ(0ULL, st.recycled);
+	EXPECT_EQ(0ULL, st.replaced);
+	EXPECT_EQ(1ULL, st.destroyed);
 	EXPECT_TRUE(cgp_stats_balanced(&st));
-	/* the name is free again at once */
-	ASSERT_EQ(0, cgp_acquire(self->dev, "sb1", 0, NULL, &a));
-	ASSERT_EQ(0, cgp_release(self->dev, "sb1", 0));
+	/* the name is free again at once, and gets a never-used cgroup */
+	do {
+		uint64_t old = a.id;
+
+		ASSERT_EQ(0, cgp_acquire(self->dev, "sb1", 0, NULL, &a));
+		EXPECT_NE(old, a.id) TH_LOG("the released cgroup %llu handed out again",
+					    (unsigned long long)old);
+		ASSERT_EQ(0, cgp_release(self->dev, "sb1", 0));
+	} while (0);
 }
 
 /* Pool dry: ACQUIRE falls back to mkdir (counted); refill restores idle >= low. */
@@ -312,6 +324,7 @@ TEST_F_TIMEOUT(pool, fallback_and_refill, 120)
 {
 	struct rund_cgpool_acquire a[6];
 	struct rund_cgpool_stats st;
+	unsigned long long destroyed;
 	char name[16];
 
 	if (!self->ok)
@@ -326,19 +339,27 @@ TEST_F_TIMEOUT(pool, fallback_and_refill, 120)
 	EXPECT_LE(2ULL, st.idle);		/* refilled to >= low */
 	EXPECT_EQ(6ULL, st.acquired);
 	EXPECT_TRUE(cgp_stats_balanced(&st));
+	destroyed = st.destroyed;
 	for (int i = 0; i < 6; i++) {
 		EXPECT_EQ(0, cgp_release(self->dev, NULL, a[i].id));
 	}
 	ASSERT_EQ(0, cgp_stats(self->dev, &st));
 	EXPECT_EQ(0ULL, st.busy);
 	EXPECT_EQ(st.total, st.idle);
+	EXPECT_EQ(destroyed + 6, st.destroyed);	/* the default policy removes every release */
+	EXPECT_EQ(0ULL, st.recycled);
 	EXPECT_TRUE(cgp_stats_balanced(&st));
-	/* a pool that never refills (low 0) of 2: the third ACQUIRE is a fallback mkdir */
-	do {
+	/*
+	 * A pool that never refills (low 0) of 2: the third ACQUIRE is a fallback mkdir.
+	 * Default policy: the three released cgroups are removed and nothing refills. Recycle
+	 * policy: recycled back up to the pool's size, the one beyond it removed.
+	 */
+	for (unsigned int flags = 0; flags <= RUND_CGPOOL_SETUP_RECYCLE;
+	     flags += RUND_CGPOOL_SETUP_RECYCLE) {
 		struct rund_cgpool_acquire b[3];
 
 		ASSERT_EQ(0, cgp_teardown(self->dev, 0));
-		ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 2, 0));
+		ASSERT_EQ(0, cgp_setup_flags(self->dev, self->pool, 2, 0, flags));
 		for (int i = 0; i < 3; i++) {
 			snprintf(name, sizeof(name), "dry%d", i);
 			ASSERT_EQ(0, cgp_acquire(self->dev, name, 0, NULL, &b[i]));
@@ -351,14 +372,25 @@ TEST_F_TIMEOUT(pool, fallback_and_refill, 120)
 		for (int i = 0; i < 3; i++) {
 			EXPECT_EQ(0, cgp_release(self->dev, NULL, b[i].id));
 		}
-		/* recycled back up to the pool's size; the one beyond it is removed */
 		ASSERT_EQ(0, cgp_stats(self->dev, &st));
-		EXPECT_EQ(2ULL, st.idle);
-		EXPECT_EQ(2ULL, st.total);
-		EXPECT_EQ(1ULL, st.destroyed);
 		EXPECT_TRUE(cgp_stats_balanced(&st));
-		EXPECT_EQ(2, cgp_children(self->pool));
-	} while (0);
+		EXPECT_EQ(0ULL, st.refills) TH_LOG("flags 0x%x", flags);
+		if (flags) {
+			/* clean cgroups: recycled, none replaced */
+			EXPECT_EQ(2ULL, st.idle);
+			EXPECT_EQ(2ULL, st.total);
+			EXPECT_EQ(2ULL, st.recycled);
+			EXPECT_EQ(0ULL, st.replaced);
+			EXPECT_EQ(1ULL, st.destroyed);
+			EXPECT_EQ(2, cgp_children(self->pool));
+		} else {
+			EXPECT_EQ(0ULL, st.idle);
+			EXPECT_EQ(0ULL, st.total);
+			EXPECT_EQ(0ULL, st.recycled);
+			EXPECT_EQ(3ULL, st.destroyed);
+			EXPECT_EQ(0, cgp_children(self->pool));
+		}
+	}
 }
 
 /* Files that must read the same in a recycled and a never-used pool cgroup. */
@@ -391,17 +423,34 @@ static void file_names(const char *dir, char *out, size_t len)
 	free(n > 0 ? list : NULL);
 }
 
+/* Counters only a new cgroup has at zero: compared under the default policy only. */
+static const char *const v2_counters[] = { "cpu.stat", "memory.events", "pids.events" };
+static const char *const v1_counters[] = { "cpuacct.usage", "pids.events" };
+
+/*
+ * SETUP the fixture's pool again (4, low 2) with RUND_CGPOOL_SETUP_* @flags; 0 or the
+ * errno.
+ */
+static int resetup(FIXTURE_DATA(pool) *self, unsigned int flags)
+{
+	int err = cgp_teardown(self->dev, 0);
+
+	return err ?: cgp_setup_flags(self->dev, self->pool, 4, 2, flags);
+}
+
 /*
  * A sandbox dirties its cgroup: limits, memory.high / cpu.shares written behind the
  * pool's back, a task attached that leaves again, and with @charge anonymous memory and
  * page cache charged by a task that exits inside. After RELEASE, the cgroup handed out
- * next (the idle list is LIFO: the recycled one, or the one replacing it when its memory
- * could not be reclaimed) must read like a never-used one. Counters the kernel cannot
- * reset (cpu.stat, memory.stat, memory.events, memory.peak) are not compared.
- * Returns whether the dirty cgroup itself was recycled.
+ * next must read like a never-used one. With @recycle (the pool set up with
+ * RUND_CGPOOL_SETUP_RECYCLE) that is the dirty cgroup itself (the idle list is LIFO), or
+ * the one replacing it when its memory could not be reclaimed; counters the kernel cannot
+ * reset (cpu.stat, memory.stat, memory.events, memory.peak) are not compared. Under the
+ * default policy the dirty cgroup is removed at RELEASE and the next one is a new cgroup,
+ * counters included. Returns whether the dirty cgroup itself was recycled.
  */
 static int dirty_and_compare(struct __test_metadata *_metadata, FIXTURE_DATA(pool) *self,
-			     int charge)
+			     int charge, int recycle)
 {
 	struct rund_cgpool_limits lim = {
 		.mask = RUND_CGPOOL_LIM_CPU | RUND_CGPOOL_LIM_MEMORY | RUND_CGPOOL_LIM_PIDS,
@@ -456,13 +505,23 @@ static int dirty_and_compare(struct __test_metadata *_metadata, FIXTURE_DATA(poo
 	TH_LOG("before RELEASE: %s %s", usage, val(d1, usage));
 	EXPECT_EQ(0, cgp_release(self->dev, "dirty", 0));
 	EXPECT_EQ(0, cgp_stats(self->dev, &st));
-	EXPECT_EQ(1ULL, st.recycled + st.replaced - st0.recycled - st0.replaced);
-	TH_LOG("recycled %llu, replaced %llu (memory not reclaimable)",
-	       st.recycled - st0.recycled, st.replaced - st0.replaced);
+	if (recycle) {
+		EXPECT_EQ(1ULL, st.recycled + st.replaced - st0.recycled - st0.replaced);
+		TH_LOG("recycled %llu, replaced %llu (memory not reclaimable)",
+		       st.recycled - st0.recycled, st.replaced - st0.replaced);
+	} else {
+		EXPECT_EQ(0ULL, st.recycled);
+		EXPECT_EQ(st0.replaced, st.replaced);
+		EXPECT_EQ(st0.destroyed + 1, st.destroyed) TH_LOG("default policy: not removed");
+	}
+	EXPECT_TRUE(cgp_stats_balanced(&st));
 
 	EXPECT_EQ(0, cgp_acquire(self->dev, "again", 0, NULL, &again));
-	if (st.recycled > st0.recycled)
+	if (st.recycled > st0.recycled) {
 		EXPECT_EQ(dirty.id, again.id) TH_LOG("recycled cgroup not handed out next");
+	}
+	if (!recycle)
+		EXPECT_NE(dirty.id, again.id) TH_LOG("default policy handed the dirty cgroup out");
 	EXPECT_EQ(0, cgp_acquire(self->dev, "fresh", 0, NULL, &fresh));
 	cg_dir(self, again.path, d2, sizeof(d2));
 	cg_dir(self, fresh.path, d3, sizeof(d3));
@@ -470,6 +529,12 @@ static int dirty_and_compare(struct __test_metadata *_metadata, FIXTURE_DATA(poo
 		const char *a = val(d2, files[i]), *b = val(d3, files[i]);
 
 		EXPECT_STREQ(b, a) TH_LOG("%s differs: recycled '%s', fresh '%s'", files[i], a, b);
+	}
+	for (size_t i = 0; !recycle && i < (self->v2 ? 3U : 2U); i++) {
+		const char *f = self->v2 ? v2_counters[i] : v1_counters[i];
+		const char *a = val(d2, f), *b = val(d3, f);
+
+		EXPECT_STREQ(b, a) TH_LOG("%s differs: after release '%s', fresh '%s'", f, a, b);
 	}
 	EXPECT_STREQ("", val(d2, "cgroup.procs"));
 	EXPECT_STREQ("0", val(d2, usage));
@@ -482,20 +547,59 @@ static int dirty_and_compare(struct __test_metadata *_metadata, FIXTURE_DATA(poo
 	return st.recycled > st0.recycled;
 }
 
-/* Limits, files and a task that left: nothing to reclaim, so it must be recycled. */
+/*
+ * Recycle policy. Limits, files and a task that left: nothing to reclaim, so it must be
+ * recycled.
+ */
 TEST_F_TIMEOUT(pool, recycle_indistinguishable, 180)
 {
 	if (!self->ok)
 		return;
-	EXPECT_EQ(1, dirty_and_compare(_metadata, self, 0));
+	ASSERT_EQ(0, resetup(self, RUND_CGPOOL_SETUP_RECYCLE));
+	EXPECT_EQ(1, dirty_and_compare(_metadata, self, 0, 1));
 }
 
-/* Memory charged too: recycled when reclaim gets it to zero, else replaced. */
+/* Recycle policy, memory charged too: recycled when reclaim gets it to zero, else replaced. */
 TEST_F_TIMEOUT(pool, recycle_charged_indistinguishable, 180)
 {
 	if (!self->ok)
 		return;
-	EXPECT_LE(0, dirty_and_compare(_metadata, self, 1));
+	ASSERT_EQ(0, resetup(self, RUND_CGPOOL_SETUP_RECYCLE));
+	EXPECT_LE(0, dirty_and_compare(_metadata, self, 1, 1));
+}
+
+/*
+ * Default policy, memory charged: the dirty cgroup is removed at RELEASE; the next
+ * sandbox gets a new one, counters at zero.
+ */
+TEST_F_TIMEOUT(pool, default_release_gives_new_cgroup, 180)
+{
+	if (!self->ok)
+		return;
+	EXPECT_EQ(0, dirty_and_compare(_metadata, self, 1, 0));
+}
+
+/* SETUP flags: RECYCLE shows in STATS pool_flags; an unknown flag is refused. */
+TEST_F(pool, setup_flags)
+{
+	struct rund_cgpool_setup s = { .size = sizeof(s), .pool_size = 1, .flags = 1U << 7 };
+	struct rund_cgpool_stats st;
+
+	if (!self->ok)
+		return;
+	ASSERT_EQ(0, resetup(self, RUND_CGPOOL_SETUP_RECYCLE));
+	ASSERT_EQ(0, cgp_stats(self->dev, &st));
+	EXPECT_TRUE(!!(st.pool_flags & RUND_CGPOOL_POOL_RECYCLE));
+	EXPECT_TRUE(!!(st.pool_flags & RUND_CGPOOL_POOL_SETUP));
+	ASSERT_EQ(0, cgp_teardown(self->dev, 0));
+	s.dirfd = open(self->pool, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, s.dirfd);
+	reject(_metadata, self, RUND_CGPOOL_IOC_SETUP, &s, EINVAL, "unknown flags");
+	close(s.dirfd);
+	EXPECT_EQ(0, cgp_children(self->pool));
+	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 4, 2));
+	ASSERT_EQ(0, cgp_stats(self->dev, &st));
+	EXPECT_EQ(0U, st.pool_flags & RUND_CGPOOL_POOL_RECYCLE);
 }
 
 TEST_F(pool, bad_names)
@@ -740,14 +844,17 @@ TEST_F_TIMEOUT(pool, setup_errors_and_no_pool, 120)
 
 /*
  * Sandboxes survive a module reload: TEARDOWN(KEEP_BUSY) + rmmod leave their cgroups
- * (and nothing else); insmod + SETUP on the same directory adopts them by name.
+ * (and nothing else); insmod + SETUP on the same directory adopts them by name. Released
+ * afterwards, the default policy removes them like any other.
  */
 TEST_F_TIMEOUT(pool, reload_adopts, 180)
 {
 	struct rund_cgpool_acquire k1, k2;
 	struct rund_cgpool_lookup l;
 	struct rund_cgpool_stats st;
+	unsigned long long destroyed;
 	char dir[PATH_MAX];
+	struct stat sb;
 	pid_t child;
 
 	if (!self->ok)
@@ -784,13 +891,18 @@ TEST_F_TIMEOUT(pool, reload_adopts, 180)
 	ASSERT_EQ(0, cgp_lookup(self->dev, NULL, k2.id, &l));
 	EXPECT_STREQ("keep2", l.name);
 	EXPECT_EQ(ENOTEMPTY, cgp_release(self->dev, "keep1", 0));
+	destroyed = st.destroyed;
 	EXPECT_EQ(0, cgp_release(self->dev, "keep2", 0));
 	kill_kids(self);
 	EXPECT_EQ(0, cgp_release(self->dev, NULL, k1.id));
 	ASSERT_EQ(0, cgp_stats(self->dev, &st));
 	EXPECT_EQ(0ULL, st.busy);
 	EXPECT_EQ(4ULL, st.idle);	/* the pool keeps its size */
+	EXPECT_EQ(0ULL, st.recycled);
+	EXPECT_EQ(destroyed + 2, st.destroyed);
 	EXPECT_TRUE(cgp_stats_balanced(&st));
+	EXPECT_NE(0, stat(dir, &sb)) TH_LOG("%s still there after RELEASE", dir);
+	EXPECT_EQ(4, cgp_children(self->pool));
 }
 
 /* v1 with one controller per hierarchy: SETUP names what is missing. */

@@ -7,7 +7,9 @@
  * Random ioctl numbers; the module's numbers with random size bits; pointers that are
  * NULL, unmapped, kernel addresses, misaligned or at the end of a mapping; structs of
  * random bytes with random, tiny, huge or off-by-a-few size fields; well-formed structs
- * with random names (any byte, '/', '\n', "..", no NUL), random limits and pids. No crash,
+ * with random names (any byte, '/', '\n', "..", no NUL), random limits and pids, and
+ * ACQUIRE_PIDFD with pidfds of a live and of an exited process, fds that are not pidfds,
+ * closed or negative ones, with and without a pid (random flag bits too). No crash,
  * no splat (the guest runner fails on any), the device still works afterwards, and
  * everything the fuzzer managed to acquire is released, so TEARDOWN + rmmod leave the
  * pool directory empty.
@@ -65,6 +67,7 @@ struct fuzz {
 	char *page;		/* two pages, the second unmapped */
 	char *buf;		/* a page-sized scratch struct */
 	pid_t victim;		/* a live task random pids may name */
+	int pidfds[2];		/* pidfds of the victim and of an exited process */
 	uint64_t ids[MAX_IDS];	/* what ACQUIREs handed out */
 	int nids;
 };
@@ -118,6 +121,17 @@ static void well_formed(struct fuzz *f)
 		a->size = sizeof(*a);
 		rnd_name(a->name);
 		a->pid = random() % 6 == 5 ? f->victim : pids[random() % 5];
+		if (random() % 4 == 0) {
+			const int fds[] = { f->pidfds[0], f->pidfds[1], f->env.dev, -1, 0,
+					    9999, f->pidfds[0] };
+
+			a->flags = RUND_CGPOOL_ACQUIRE_PIDFD;
+			a->pidfd = fds[random() % (sizeof(fds) / sizeof(fds[0]))];
+			if (random() % 3)
+				a->pid = 0;
+			if (random() % 8 == 0)
+				a->flags |= 1U << (random() % 32);
+		}
 		if (random() % 2)
 			rnd_limits(&a->limits);
 		if (!cgp_ioctl(f->env.dev, cmd, a) && f->nids < MAX_IDS)
@@ -187,6 +201,18 @@ FIXTURE_SETUP(fz)
 	ASSERT_NE(NULL, self->f->buf);
 	self->f->victim = cgp_spawn_sleeper();
 	ASSERT_LT(0, self->f->victim);
+	self->f->pidfds[0] = cgp_pidfd_open(self->f->victim);
+	ASSERT_LE(0, self->f->pidfds[0]) TH_LOG("pidfd_open: %s", strerror(errno));
+	do {
+		pid_t dead = fork();
+
+		ASSERT_LE(0, dead);
+		if (dead == 0)
+			_exit(0);
+		self->f->pidfds[1] = cgp_pidfd_open(dead);
+		ASSERT_LE(0, self->f->pidfds[1]);
+		waitpid(dead, NULL, 0);
+	} while (0);
 }
 
 FIXTURE_TEARDOWN(fz)

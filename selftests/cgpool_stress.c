@@ -2,7 +2,7 @@
 /*
  * cgpool_stress: many threads acquire, attach, verify and release pool cgroups at once.
  *
- *   cgpool_stress [--threads=N] [--cycles=N] [harness options]
+ *   cgpool_stress [--threads=N] [--cycles=N] [--recycle] [harness options]
  *
  * Each thread owns a live child process and a sandbox name it reuses every cycle (so a
  * released name must be free again at once): ACQUIRE(name, child) -> the child is in the
@@ -12,6 +12,13 @@
  * acquired == released == threads x cycles, one more ACQUIRE per thread puts every child
  * where LOOKUP says, and TEARDOWN + rmmod leave the pool directory empty. Prints ops/s
  * and ACQUIRE latency percentiles.
+ *
+ * The pool runs the default policy (a released cgroup is removed, the pool refills with
+ * new ones): no cgroup id may be handed out twice over the whole run, and nothing is
+ * recycled. --recycle sets the pool up with RUND_CGPOOL_SETUP_RECYCLE instead: released
+ * cgroups are reused (recycled > 0). 64 threads x 30 cycles in a TCG guest (Debian's 6.1,
+ * compat backend, quiet host): v2 15.1 s default, 12.6 s recycle; v1 co-mounted 10.8 s
+ * default, 5.7 s recycle.
  *
  * Cost: every cycle is two task migrations, each a cgroup_threadgroup_rwsem write (an RCU
  * grace period without favordynmods), and they serialise. Measured in a TCG guest (q35,
@@ -36,6 +43,7 @@
 
 static int nr_threads = 64;
 static long nr_cycles = 10000;
+static unsigned int setup_flags;	/* --recycle: RUND_CGPOOL_SETUP_RECYCLE */
 
 #define MAX_THREADS	512
 
@@ -45,6 +53,7 @@ struct stress {
 	atomic_int bad;				/* first failure, as a line number */
 	char why[256];
 	uint32_t *lat;				/* ACQUIRE latency in us, per cycle */
+	uint64_t *ids;				/* cgroup id handed out, per cycle */
 };
 
 struct worker {
@@ -91,6 +100,7 @@ static int cycle(struct worker *w, const char *name, long c)
 	int err = cgp_acquire(s->env.dev, name, w->child, NULL, &a);
 
 	s->lat[w->idx * nr_cycles + c] = now_us() - t0;
+	s->ids[w->idx * nr_cycles + c] = err ? 0 : a.id;
 	if (err) {
 		stress_fail(s, __LINE__, "thread %d cycle %ld: ACQUIRE: %s", w->idx, c,
 			    strerror(err));
@@ -140,6 +150,13 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 FIXTURE(stress) {
 	struct stress *s;
 	struct worker w[MAX_THREADS];
@@ -156,12 +173,20 @@ FIXTURE_SETUP(stress)
 	ASSERT_NE(NULL, self->s);
 	self->s->lat = calloc((size_t)nr_threads * nr_cycles, sizeof(uint32_t));
 	ASSERT_NE(NULL, self->s->lat);
+	self->s->ids = calloc((size_t)nr_threads * nr_cycles, sizeof(uint64_t));
+	ASSERT_NE(NULL, self->s->ids);
 	/* one idle cgroup per thread plus slack; refill below a quarter */
 	ret = cgp_env_up(&self->s->env, "stress", nr_threads + 8, (nr_threads + 8) / 4);
 	if (ret == 1)
 		SKIP(return, "v1 with separate hierarchies: no pool");
 	ASSERT_EQ(0, ret) TH_LOG("%s: %s", self->s->env.why, strerror(errno));
 	self->up = 1;
+	if (setup_flags) {	/* the same pool, set up again with the policy asked for */
+		ASSERT_EQ(0, cgp_teardown(self->s->env.dev, 0));
+		ret = cgp_setup_flags(self->s->env.dev, self->s->env.pool, nr_threads + 8,
+				      (nr_threads + 8) / 4, setup_flags);
+		ASSERT_EQ(0, ret) TH_LOG("SETUP flags 0x%x: %s", setup_flags, strerror(ret));
+	}
 	for (int i = 0; i < nr_threads; i++) {
 		self->w[i] = (struct worker){ .s = self->s, .idx = i, .child = cgp_spawn_sleeper() };
 		ASSERT_LT(0, self->w[i].child);
@@ -208,6 +233,23 @@ TEST_F_TIMEOUT(stress, acquire_attach_release, 36000)
 	ASSERT_EQ(0, cgp_stats(s->env.dev, &st));
 	TH_LOG("stats: total %llu idle %llu busy %llu fallbacks %llu refills %llu recycled %llu replaced %llu",
 	       st.total, st.idle, st.busy, st.fallbacks, st.refills, st.recycled, st.replaced);
+	TH_LOG("policy %s: destroyed %llu", setup_flags ? "recycle" : "default", st.destroyed);
+	EXPECT_EQ(!!setup_flags, !!(st.pool_flags & RUND_CGPOOL_POOL_RECYCLE));
+	if (setup_flags) {
+		EXPECT_LT(0ULL, st.recycled) TH_LOG("recycle policy recycled nothing");
+	} else {
+		/* never-used cgroups only: every id handed out once */
+		EXPECT_EQ(0ULL, st.recycled);
+		EXPECT_LE((unsigned long long)n, st.destroyed);
+		qsort(s->ids, n, sizeof(s->ids[0]), cmp_u64);
+		for (size_t i = 1; i < n; i++)
+			if (s->ids[i] == s->ids[i - 1]) {
+				EXPECT_NE(s->ids[i], s->ids[i - 1])
+					TH_LOG("default policy handed cgroup %llu out twice",
+					       (unsigned long long)s->ids[i]);
+				break;
+			}
+	}
 	EXPECT_EQ(0ULL, st.busy);
 	EXPECT_EQ(0ULL, st.stuck);
 	EXPECT_EQ((unsigned long long)n, st.acquired);
@@ -252,5 +294,13 @@ int main(int argc, char **argv)
 	v = cgp_opt(&argc, argv, "cycles");
 	if (v)
 		nr_cycles = atol(v);
+	/* --recycle takes no value */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--recycle")) {
+			setup_flags = RUND_CGPOOL_SETUP_RECYCLE;
+			memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(argv[0]));
+			argc--;
+			i--;
+		}
 	return test_harness_run(argc, argv);
 }

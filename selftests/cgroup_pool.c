@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cgroup_pool: plain mkdir(2) served from pre-created cgroups (patches/host 0004-0005,
- * rund_cgpool's fast backend as the provider).
+ * cgroup_pool: plain mkdir(2) served from pre-created cgroups (patches/host 0004-0005 and
+ * 0007, rund_cgpool's fast backend as the provider).
  *
  * The module is loaded with mkdir_reserve=RESERVE and a pool is set up on a fresh
- * directory. What the kernel says is the truth these tests check against, not the
+ * directory with RUND_CGPOOL_SETUP_MKDIR (pooling plain mkdir(2) is that directory's
+ * opt-in). What the kernel says is the truth these tests check against, not the
  * module's counters:
  *  - withheld children = cgroup.stat nr_descendants - the subdirectories readdir shows;
  *  - a mkdir(2) was served from the reserve when the new cgroup's id (its inode number,
@@ -184,9 +185,35 @@ static int unload_module(void)
 }
 
 
+/* SETUP a pool on @dir: @size idle, @low watermark, RUND_CGPOOL_SETUP_* @flags */
+static int pool_set_up(int dev, const char *dir, unsigned int size, unsigned int low,
+		      unsigned int flags)
+{
+	struct rund_cgpool_setup s = {
+		.size = sizeof(s),
+		.flags = flags,
+		.pool_size = size,
+		.low_watermark = low,
+	};
+	int ret;
+
+	s.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s.dirfd < 0)
+		return errno;
+	ret = ioctl(dev, RUND_CGPOOL_IOC_SETUP, &s) ? errno : 0;
+	close(s.dirfd);
+	return ret;
+}
+
+static int pool_tear_down(int dev)
+{
+	struct rund_cgpool_teardown t = { .size = sizeof(t) };
+
+	return ioctl(dev, RUND_CGPOOL_IOC_TEARDOWN, &t) ? errno : 0;
+}
+
 FIXTURE_SETUP(pool)
 {
-	struct rund_cgpool_setup s = { .size = sizeof(s) };
 	char backend[32] = "", name[32];
 	int patched = !access("/rund/expect-patched", F_OK);
 
@@ -216,12 +243,7 @@ FIXTURE_SETUP(pool)
 
 	self->dev = open(RUND_CGPOOL_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
-	s.dirfd = open(self->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	ASSERT_LE(0, s.dirfd);
-	s.pool_size = 2;
-	s.low_watermark = 1;
-	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_SETUP, &s)) TH_LOG("SETUP: %s", strerror(errno));
-	close(s.dirfd);
+	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR));
 	ASSERT_EQ(0, wait_withheld(self, RESERVE))
 		TH_LOG("reserve never reached %d (withheld now %ld)", RESERVE, nr_withheld(self));
 }
@@ -244,12 +266,10 @@ static void rm_children(const char *dir)
 
 FIXTURE_TEARDOWN(pool)
 {
-	struct rund_cgpool_teardown t = { .size = sizeof(t) };
-
 	if (self->dev < 0)
 		return;
 	rm_children(self->dir);
-	EXPECT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_TEARDOWN, &t));
+	EXPECT_EQ(0, pool_tear_down(self->dev));
 	close(self->dev);
 	EXPECT_EQ(0, unload_module());
 	/* nothing withheld survives the pool: all children visible, then none */
@@ -272,6 +292,14 @@ static int pool_mkdir(FIXTURE_DATA(pool) *self, const char *name, char *path, si
 	if (rt_path(path, len, self->dir, name) || rt_mkdir_cg(path))
 		return -1;
 	return cg_id(path) < sid;
+}
+
+/* STATS_SYNC: wait for the module's background work (refills of the reserve too) */
+static int stats_sync(FIXTURE_DATA(pool) *self)
+{
+	struct rund_cgpool_stats st = { .size = sizeof(st), .flags = RUND_CGPOOL_STATS_SYNC };
+
+	return ioctl(self->dev, RUND_CGPOOL_IOC_STATS, &st) ? errno : 0;
 }
 
 /* the module's own count of served mkdir(2)s, -1 on error */
@@ -397,6 +425,8 @@ TEST_F(pool, withheld_children_count_as_descendants)
 	snprintf(buf, sizeof(buf), "%ld", n);
 	ASSERT_EQ(0, rt_write_file(self->dir, "cgroup.max.descendants", buf));
 	ASSERT_EQ(1, pool_mkdir(self, "at-limit", x, sizeof(x)));
+	/* let the refill that claim queued meet the limit before the reserve size drops */
+	ASSERT_EQ(0, stats_sync(self));
 	/* with the reserve drained, mkdir takes the regular path and meets the limit */
 	ASSERT_EQ(0, set_reserve(0));
 	ASSERT_EQ(0, rmdir(x));
@@ -444,6 +474,123 @@ TEST_F(pool, mkdir_by_other_users_is_not_served)
 	EXPECT_EQ(0, wait_withheld(self, RESERVE));
 	EXPECT_EQ(0, rmdir(x));
 	chmod(self->dir, 0755);
+}
+
+/*
+ * Serving mkdir(2) is an opt-in of the pool directory: a pool set up without
+ * RUND_CGPOOL_SETUP_MKDIR keeps no reserve and every mkdir(2) takes the regular path.
+ */
+TEST_F(pool, serving_mkdir_is_an_opt_in)
+{
+	struct rund_cgpool_stats st = { .size = sizeof(st) };
+	char x[PATH_MAX];
+
+	NEED_POOL();
+	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_STATS, &st));
+	EXPECT_TRUE(!!(st.pool_flags & RUND_CGPOOL_POOL_MKDIR));
+	ASSERT_EQ(0, pool_tear_down(self->dev));
+	ASSERT_EQ(0, wait_withheld(self, 0));
+	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, 0));
+	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_STATS, &st));
+	EXPECT_FALSE(!!(st.pool_flags & RUND_CGPOOL_POOL_MKDIR));
+	EXPECT_EQ(0ULL, st.mkdir_reserve);
+	EXPECT_EQ(0, pool_mkdir(self, "plain", x, sizeof(x))) TH_LOG("served without opt-in");
+	EXPECT_EQ(0, wait_withheld(self, 0));	/* v1 counts dying cgroups for a while */
+	EXPECT_EQ(0, rmdir(x));
+	/* back to the fixture's pool, which its teardown expects */
+	ASSERT_EQ(0, pool_tear_down(self->dev));
+	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR));
+	ASSERT_EQ(0, wait_withheld(self, RESERVE));
+}
+
+/* @file of @dir holds @want (first line, trailing newline ignored) */
+static int file_is(const char *dir, const char *file, const char *want)
+{
+	char buf[256];
+
+	if (rt_read_file(dir, file, buf, sizeof(buf)) < 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	return !strcmp(buf, want);
+}
+
+/*
+ * v1 children copy settings from their parent when they are created: memcg's swappiness
+ * and oom_kill_disable, and with cgroup.clone_children the cpuset's CPUs and nodes. A
+ * reserved cgroup made before the pool dir changed them must not be served: mkdir(2)
+ * must give what a regular mkdir(2) gives now.
+ */
+TEST_F(pool, served_mkdir_follows_the_parents_settings)
+{
+	char x[PATH_MAX];
+
+	NEED_POOL();
+	if (self->v2)
+		SKIP(return, "swappiness, oom_kill_disable and clone_children are v1 settings");
+	ASSERT_EQ(0, rt_write_file(self->dir, "memory.swappiness", "17"));
+	ASSERT_EQ(0, rt_write_file(self->dir, "memory.oom_control", "1"));
+	ASSERT_LE(0, pool_mkdir(self, "after-memcg", x, sizeof(x)));
+	EXPECT_TRUE(file_is(x, "memory.swappiness", "17"))
+		TH_LOG("served a cgroup made before the parent's swappiness changed");
+	EXPECT_TRUE(file_is(x, "memory.oom_control", "oom_kill_disable 1"));
+	EXPECT_EQ(0, rmdir(x));
+	/* the reserve is remade under the new settings, and served again */
+	ASSERT_EQ(0, wait_withheld(self, RESERVE));
+	ASSERT_EQ(1, pool_mkdir(self, "remade", x, sizeof(x))) TH_LOG("remade reserve not served");
+	EXPECT_TRUE(file_is(x, "memory.swappiness", "17"));
+	EXPECT_TRUE(file_is(x, "memory.oom_control", "oom_kill_disable 1"));
+	EXPECT_EQ(0, rmdir(x));
+
+	/* with clone_children a new child starts with its parent's CPUs and nodes */
+	char cpus[64], mems[64];
+
+	ASSERT_LT(0, rt_read_file(self->dir, "cpuset.cpus", cpus, sizeof(cpus)));
+	ASSERT_LT(0, rt_read_file(self->dir, "cpuset.mems", mems, sizeof(mems)));
+	cpus[strcspn(cpus, "\n")] = '\0';
+	mems[strcspn(mems, "\n")] = '\0';
+	ASSERT_NE(0, cpus[0]) TH_LOG("the pool dir has no CPUs to clone");
+	ASSERT_EQ(0, rt_write_file(self->dir, "cgroup.clone_children", "1"));
+	ASSERT_EQ(0, pool_mkdir(self, "cloned", x, sizeof(x)))
+		TH_LOG("served under clone_children");
+	EXPECT_TRUE(file_is(x, "cpuset.cpus", cpus)) TH_LOG("clone_children did not apply");
+	EXPECT_TRUE(file_is(x, "cpuset.mems", mems));
+	EXPECT_EQ(0, rmdir(x));
+	EXPECT_EQ(0, rt_write_file(self->dir, "cgroup.clone_children", "0"));
+	rt_write_file(self->dir, "memory.oom_control", "0");
+}
+
+/*
+ * A directory whose only children are withheld looks empty, so rmdir(2) must remove it:
+ * the kernel reaps the reserve first. The pool (one idle cgroup, no refill) is drained
+ * by one ACQUIRE and RELEASE, which removes the released cgroup.
+ */
+TEST_F(pool, parent_with_only_withheld_children_is_removable)
+{
+	struct rund_cgpool_acquire a = { .size = sizeof(a), .name = "only" };
+	struct rund_cgpool_release r = { .size = sizeof(r), .name = "only" };
+	char keep[PATH_MAX], name[32];
+
+	NEED_POOL();
+	memcpy(keep, self->dir, sizeof(keep));
+	ASSERT_EQ(0, pool_tear_down(self->dev));
+	ASSERT_EQ(0, wait_withheld(self, 0));
+	snprintf(name, sizeof(name), "drained-%d", getpid());
+	ASSERT_EQ(0, rt_path(self->dir, sizeof(self->dir), self->root, name));
+	ASSERT_EQ(0, rt_mkdir_cg(self->dir));
+	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 1, 0, RUND_CGPOOL_SETUP_MKDIR));
+	ASSERT_EQ(0, wait_withheld(self, RESERVE));
+	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_ACQUIRE, &a)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_RELEASE, &r)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, nr_visible(self->dir, 0));
+	EXPECT_EQ(0, rmdir(self->dir)) TH_LOG("rmdir of a dir with only withheld children: %s",
+					      strerror(errno));
+	EXPECT_EQ(-1, access(self->dir, F_OK));
+	/* the pool on a removed dir still tears down cleanly */
+	EXPECT_EQ(0, pool_tear_down(self->dev));
+	rmdir(self->dir);
+	memcpy(self->dir, keep, sizeof(keep));
+	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR));
+	ASSERT_EQ(0, wait_withheld(self, RESERVE));
 }
 
 TEST_HARNESS_MAIN

@@ -5,7 +5,7 @@ withheld() { echo $(( $(sed -n 's/^nr_descendants //p' $R/pool/cgroup.stat) - $(
 insmod /rund/modules/rund_cgpool.ko mkdir_reserve=2000 || exit 1
 echo "+cpu +cpuset +memory +pids +io" > $R/cgroup.subtree_control
 for d in plain pool; do mkdir $R/$d; echo "+cpu +cpuset +memory +pids +io" > $R/$d/cgroup.subtree_control; done
-/rund/bin/rund-cgpool setup $R/pool --size 1 --low 0 || exit 1
+/rund/bin/rund-cgpool setup $R/pool --size 1 --low 0 --mkdir || exit 1
 for rep in 1 2 3; do
 	for t in 1 50 200; do
 		i=0; while [ "$(withheld)" -lt 2000 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done

@@ -8,7 +8,8 @@
 # (provision), REPS, WARMUP, BGS (density: background sandboxes), DN (density: new ones),
 # RESERVE (mkdir_reserve for the transparent path), DENSITY_ALL=1 (density also on v1-sep
 # and v2 favordynmods; by default v1-co, v2 and the module modes, to keep TCG time down),
-# MODES (only these labels, space-separated, e.g. "v1-sep/mkdir v2/mkdir v2/module-fast").
+# MODES (only these labels, space-separated, e.g. "v1-sep/mkdir v2/mkdir v2/module-fast";
+# v2/module-fast-recycle is the module's opt-in recycling policy).
 bench=$1
 ko=/rund/modules/rund_cgpool.ko
 cg=/sys/fs/cgroup
@@ -77,11 +78,15 @@ module_modes() {
 		modunload
 	fi
 	wf=0 wr=0
+	wc=0
 	want "$1/module-fast" && wf=1
+	want "$1/module-fast-recycle" && wc=1
 	want "$1/mkdir+reserve" && wr=1
-	[ $wf = 1 ] || [ $wr = 1 ] || return 0
+	[ $wf = 1 ] || [ $wc = 1 ] || [ $wr = 1 ] || return 0
 	if modload fast "$1/module-fast"; then
 		[ $wf = 0 ] || run module "$1/module" "$2"
+		# the opt-in policy: released cgroups scrubbed and reused (label "-recycle")
+		[ $wc = 0 ] || { ONE_WRITE=--recycle; run module "$1/module" "$2"; ONE_WRITE=; }
 		[ $wr = 0 ] || run reserve "$1/mkdir+reserve" "$2"
 		modunload
 	else

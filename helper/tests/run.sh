@@ -31,7 +31,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..25"
 expect 2 "want a command" "no command" --
 expect 2 "unknown command 'frob'" "unknown command named" -- frob
 expect 2 "--size N" "setup without --size" -- setup /x --dry-run
@@ -58,4 +58,23 @@ expect 0 '"mask":26.*"cpus":"0-1".*"memory_max":1048576.*"pids_max":64' \
 	--json --dry-run
 expect 0 '"id":42' "release by id" -- release --id 42 --json --dry-run
 expect 0 "^flags 1$" "stats --sync, text output" -- stats --sync --dry-run
+expect 0 '"flags":1,"pidfd_of":4242,' "acquire --pidfd-of sets ACQUIRE_PIDFD and names the pid" -- \
+	acquire box --pidfd-of 4242 --json --dry-run
+expect 0 '"name":"box","pid":77,"limits"' "acquire --pid still sends the pid" -- \
+	acquire box --pid 77 --json --dry-run
+expect 2 "--pid and --pidfd-of exclude each other" "acquire --pid with --pidfd-of refused" -- \
+	acquire box --pid 5 --pidfd-of 5 --dry-run
+expect 2 "--pidfd-of: 'me' is not a number" "bad --pidfd-of named" -- \
+	acquire box --pidfd-of me --dry-run
+expect 2 "--pidfd-of: '0' is not a process id" "--pidfd-of 0 refused" -- \
+	acquire box --pidfd-of 0 --dry-run
+expect 0 '"flags":1,"recycle":true,"mkdir":false,"pool_size":4' "setup --recycle sets SETUP_RECYCLE" -- \
+	setup /sys/fs/cgroup/pool --size 4 --recycle --json --dry-run
+expect 0 '"flags":2,"recycle":false,"mkdir":true' "setup --mkdir sets SETUP_MKDIR" -- \
+	setup /sys/fs/cgroup/pool --size 4 --mkdir --json --dry-run
+expect 0 '"flags":0,"recycle":false,"mkdir":false' "setup without --recycle: default policy" -- \
+	setup /sys/fs/cgroup/pool --size 4 --json --dry-run
+expect 0 "--pid PID: DEPRECATED and racy" "help says --pid is deprecated and racy" -- help
+expect 1 "pidfd_open\\(2147483647\\)" "acquire --pidfd-of of no process fails before any ioctl" -- \
+	acquire box --pidfd-of 2147483647
 exit $failed

@@ -104,10 +104,13 @@ static inline int cgp_find_root(char *root, size_t len, int *v2, int *sep)
 /* Default limits of the tests' pools: a pids limit, so a reset has something to restore. */
 #define CGP_DEFAULT_PIDS	512
 
-static inline int cgp_setup_fd(int dev, int dirfd, unsigned int size, unsigned int low)
+/* SETUP with RUND_CGPOOL_SETUP_* @flags (0: the default, never-used cgroups only) */
+static inline int cgp_setup_fd_flags(int dev, int dirfd, unsigned int size, unsigned int low,
+				     unsigned int flags)
 {
 	struct rund_cgpool_setup s = {
 		.size = sizeof(s),
+		.flags = flags,
 		.dirfd = dirfd,
 		.pool_size = size,
 		.low_watermark = low,
@@ -120,15 +123,26 @@ static inline int cgp_setup_fd(int dev, int dirfd, unsigned int size, unsigned i
 	return cgp_ioctl(dev, RUND_CGPOOL_IOC_SETUP, &s);
 }
 
-static inline int cgp_setup(int dev, const char *pool, unsigned int size, unsigned int low)
+static inline int cgp_setup_fd(int dev, int dirfd, unsigned int size, unsigned int low)
+{
+	return cgp_setup_fd_flags(dev, dirfd, size, low, 0);
+}
+
+static inline int cgp_setup_flags(int dev, const char *pool, unsigned int size,
+				  unsigned int low, unsigned int flags)
 {
 	int fd = open(pool, O_PATH | O_DIRECTORY | O_CLOEXEC), ret;
 
 	if (fd < 0)
 		return errno;
-	ret = cgp_setup_fd(dev, fd, size, low);
+	ret = cgp_setup_fd_flags(dev, fd, size, low, flags);
 	close(fd);
 	return ret;
+}
+
+static inline int cgp_setup(int dev, const char *pool, unsigned int size, unsigned int low)
+{
+	return cgp_setup_flags(dev, pool, size, low, 0);
 }
 
 static inline int cgp_teardown(int dev, unsigned int flags)
@@ -149,6 +163,59 @@ static inline int cgp_acquire(int dev, const char *name, pid_t pid,
 	if (lim)
 		a->limits = *lim;
 	return cgp_ioctl(dev, RUND_CGPOOL_IOC_ACQUIRE, a);
+}
+
+/* ACQUIRE @name attaching the process of @pidfd (RUND_CGPOOL_ACQUIRE_PIDFD) */
+static inline int cgp_acquire_pidfd(int dev, const char *name, int pidfd,
+				    const struct rund_cgpool_limits *lim,
+				    struct rund_cgpool_acquire *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->flags = RUND_CGPOOL_ACQUIRE_PIDFD;
+	a->pidfd = pidfd;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	if (lim)
+		a->limits = *lim;
+	return cgp_ioctl(dev, RUND_CGPOOL_IOC_ACQUIRE, a);
+}
+
+static inline int cgp_pidfd_open(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+/*
+ * Fault injection (modules built with RUND_FAULT_INJECT=y, as make check builds them):
+ * cgp_fault("unclaim:1,destroy:2") makes the next N calls of each op fail with EIO;
+ * cgp_fault("") disarms all. 0 or the errno (ENOENT: the module has no fault knob).
+ */
+#define CGP_PARAM(name)	"/sys/module/" CGP_MOD "/parameters/" name
+
+static inline int cgp_param_write(const char *param, const char *val)
+{
+	int fd = open(param, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, val[0] ? val : "\n", val[0] ? strlen(val) : 1) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+static inline int cgp_fault(const char *spec)
+{
+	return cgp_param_write(CGP_PARAM("fault"), spec);
+}
+
+/* sleep @ms between ACQUIRE's pid checks and the attach (0: off) */
+static inline int cgp_attach_delay(unsigned int ms)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", ms);
+	return cgp_param_write(CGP_PARAM("attach_delay_ms"), buf);
 }
 
 static inline int cgp_release(int dev, const char *name, uint64_t id)
@@ -341,6 +408,52 @@ static inline const char *cgp_opt(int *argc, char **argv, const char *name)
 	*argc = n;
 	argv[n] = NULL;
 	return val;
+}
+
+/*
+ * How many injected failures of fault op @op ("attach", "unclaim", ...) are still armed,
+ * read back from the fault knob: 0 when none, -errno when the knob cannot be read
+ * (-ENOENT: the module has no fault injection).
+ */
+static inline int cgp_fault_armed(const char *op)
+{
+	size_t len = strlen(op);
+	char buf[512], *p;
+
+	if (rt_read_file("/sys/module/" CGP_MOD "/parameters", "fault", buf, sizeof(buf)) < 0)
+		return -errno;
+	for (p = buf; (p = strstr(p, op)); p += len)
+		if ((p == buf || p[-1] == ',' || p[-1] == ' ') && p[len] == ':')
+			return atoi(p + len + 1);
+	return 0;
+}
+
+/*
+ * The module's new kmsg records (as cgp_kmsg_read()) that contain @needle: how many; the
+ * first of them is copied to @line ("" when none).
+ */
+static inline int cgp_kmsg_count(int fd, const char *needle, char *line, size_t len)
+{
+	const char *prefix = CGP_MOD ": ";
+	char rec[2048];
+	int n = 0;
+	ssize_t r;
+
+	line[0] = '\0';
+	while ((r = read(fd, rec, sizeof(rec) - 1)) > 0 || (r < 0 && errno == EPIPE)) {
+		char *msg;
+
+		if (r < 0)
+			continue;
+		rec[r] = '\0';
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		if (strncmp(msg, prefix, strlen(prefix)) || !strstr(msg, needle))
+			continue;
+		if (!n++)
+			snprintf(line, len, "%.*s", (int)strcspn(msg, "\n"), msg);
+	}
+	return n;
 }
 
 #endif /* CGPOOL_TEST_H */

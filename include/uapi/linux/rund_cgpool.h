@@ -18,20 +18,23 @@
  *   EMSGSIZE   size smaller than *_SIZE_VER0 or larger than a page
  *   E2BIG      size larger than the module's struct with non-zero unknown bytes
  *   EINVAL     invalid name ('/', '\n', ".", "..", empty, the reserved ".rund-" prefix),
- *              unknown flag bits, non-zero reserved fields, both or neither of name/id
+ *              unknown flag bits, non-zero reserved fields, both or neither of name/id,
+ *              both a pid and ACQUIRE_PIDFD
  *   ENAMETOOLONG name not NUL-terminated within NAME_MAX + 1 bytes
  *   EEXIST     ACQUIRE: the name is in use (pool sandbox or foreign directory)
  *   ENOENT     RELEASE/LOOKUP: no acquired sandbox has that name or id
- *   ESRCH      ACQUIRE: the pid does not exist (in the caller's pid namespace)
+ *   ESRCH      ACQUIRE: the process of the pidfd has exited (its pid may have been
+ *              reused: nothing is attached), or the pid does not exist
+ *   EBADF      ACQUIRE: pidfd is not an open pidfd; SETUP: dirfd is not an open fd
  *   EBUSY      ACQUIRE: the pid is in another sandbox's cgroup; TEARDOWN: sandboxes busy
  *   ENOTEMPTY  RELEASE: the cgroup still has tasks or child cgroups (clean up first)
  *   ERANGE     limits or pool sizes out of range, or a limit the kernel refused
  *   EALREADY   SETUP while a pool is set up (one pool per module, so per hierarchy)
  *   ENODEV     anything but SETUP/STATS before SETUP
- *   EBADF      SETUP: dirfd is not an open file descriptor
  *   ENOTDIR    SETUP: dirfd is not a cgroup directory on a cgroupfs mount
  *   EOPNOTSUPP SETUP: the hierarchy lacks cpu, cpuset, memory or pids (v1 mounted one
- *              controller per hierarchy); dmesg names the missing controllers
+ *              controller per hierarchy); dmesg names the missing controllers;
+ *              SETUP_MKDIR on a kernel without the rund host patches
  */
 #ifndef _UAPI_LINUX_RUND_CGPOOL_H
 #define _UAPI_LINUX_RUND_CGPOOL_H
@@ -40,7 +43,11 @@
 #include <linux/types.h>
 
 #define RUND_CGPOOL_DEVICE	"/dev/rund_cgpool"
-#define RUND_CGPOOL_ABI_VERSION	1
+/*
+ * 2: ACQUIRE takes a pidfd (RUND_CGPOOL_ACQUIRE_PIDFD); SETUP_RECYCLE; by default a pool
+ *    hands out only never-used cgroups. The pid field stays for this ABI version only.
+ */
+#define RUND_CGPOOL_ABI_VERSION	2
 #define RUND_CGPOOL_NAME_LEN	256	/* NAME_MAX + 1 */
 /* Directory names starting with this belong to the pool (idle cgroups). */
 #define RUND_CGPOOL_IDLE_PREFIX	".rund-idle-"
@@ -76,10 +83,39 @@ struct rund_cgpool_limits {
 	char cpuset_mems[RUND_CGPOOL_CPUSET_LEN];
 };
 
+/*
+ * SETUP flags.
+ *
+ * Default policy: a released cgroup is removed (rmdir) and the pool refills with new
+ * ones, so every ACQUIRE hands out a cgroup no sandbox has used: new cgroup id, zero
+ * counters, root-owned, no BPF program, no xattr, default limits.
+ *
+ * RUND_CGPOOL_SETUP_RECYCLE: released cgroups are reused. The worker resets every limit
+ * the pool manages plus memory.oom.group, hugetlb limits and io.max, and replaces (removes
+ * and remakes) a cgroup that has a BPF program attached, an owner, group or mode changed
+ * on it or one of its files, an xattr it did not set, or memory it cannot reclaim. What
+ * still carries over to the next sandbox: the cgroup id and the cumulative counters
+ * (cpu.stat, memory.events, memory.stat, memory.peak, pids.events, io.stat; v1
+ * cpuacct.*, memory.failcnt is reset). Use it only where one tenant reuses its cgroups
+ * or those counters are not used for accounting.
+ */
+#define RUND_CGPOOL_SETUP_RECYCLE	(1U << 0)
+/*
+ * RUND_CGPOOL_SETUP_MKDIR: also serve plain mkdir(2) by root under the pool directory
+ * from a reserve of pre-created cgroups (module parameter mkdir_reserve), so runtimes
+ * that create their cgroup themselves (runc, Kata) get one without any change. Needs a
+ * kernel with the rund host patches (fast backend): EOPNOTSUPP otherwise. A served
+ * mkdir(2) is indistinguishable from a regular one: the reserve is made with the SETUP
+ * caller's credentials, and a reserved cgroup that no longer matches what mkdir(2) would
+ * make under the pool directory now (v1 clone_children, memory.swappiness,
+ * memory.oom_control changed since) is dropped and the mkdir(2) takes the regular path.
+ */
+#define RUND_CGPOOL_SETUP_MKDIR		(1U << 1)
+
 /* SETUP: make the pool. */
 struct rund_cgpool_setup {
 	__u32 size;
-	__u32 flags;			/* 0 */
+	__u32 flags;			/* RUND_CGPOOL_SETUP_* */
 	__s32 dirfd;			/* O_PATH or O_DIRECTORY fd of the pool cgroup dir */
 	__u32 pool_size;		/* idle cgroups to pre-create, [1, RUND_CGPOOL_MAX_SIZE] */
 	__u32 low_watermark;		/* refill to pool_size when idle < this; <= pool_size */
@@ -90,12 +126,24 @@ struct rund_cgpool_setup {
 #define RUND_CGPOOL_SETUP_SIZE_VER0	sizeof(struct rund_cgpool_setup)
 #define RUND_CGPOOL_MAX_SIZE		4096U
 
-/* ACQUIRE: hand a cgroup to sandbox @name. */
+/* ACQUIRE flags */
+#define RUND_CGPOOL_ACQUIRE_PIDFD	(1U << 0)	/* attach the process of @pidfd */
+
+/*
+ * ACQUIRE: hand a cgroup to sandbox @name, optionally attaching a process.
+ *
+ * With RUND_CGPOOL_ACQUIRE_PIDFD the process is named by a pidfd (pidfd_open(2),
+ * clone3(CLONE_PIDFD)): it is pinned from the checks to the attach and a process that
+ * has exited fails with ESRCH, even if its pid number now names another process. @pid
+ * (a number) is deprecated and kept for this ABI version only: between the caller's
+ * choice of the number and the attach the process can exit and the number be reused,
+ * and the newcomer would be attached.
+ */
 struct rund_cgpool_acquire {
 	__u32 size;
-	__u32 flags;			/* 0 */
-	__s32 pid;			/* 0 = none, else a task to attach (whole process) */
-	__u32 reserved;			/* 0 */
+	__u32 flags;			/* RUND_CGPOOL_ACQUIRE_* */
+	__s32 pid;			/* 0 = none, else a process (racy, see above) */
+	__s32 pidfd;			/* with ACQUIRE_PIDFD: a pidfd; pid must be 0 */
 	char name[RUND_CGPOOL_NAME_LEN];
 	struct rund_cgpool_limits limits;
 	/* out */
@@ -139,6 +187,8 @@ struct rund_cgpool_lookup {
 #define RUND_CGPOOL_POOL_SETUP		(1U << 0)	/* a pool is set up */
 #define RUND_CGPOOL_POOL_V2		(1U << 1)	/* on the unified hierarchy */
 #define RUND_CGPOOL_POOL_RENAME		(1U << 2)	/* claims rename to the sandbox name */
+#define RUND_CGPOOL_POOL_RECYCLE	(1U << 3)	/* SETUP_RECYCLE in force */
+#define RUND_CGPOOL_POOL_MKDIR		(1U << 4)	/* plain mkdir(2) served (SETUP_MKDIR) */
 
 /*
  * STATS: counters. At rest (after STATS_SYNC with no ioctl in flight)
@@ -163,7 +213,8 @@ struct rund_cgpool_stats {
 	__u64 refills;			/* mkdirs by the background refill */
 	__u64 recycled;			/* released cgroups made idle again */
 	__u64 replaced;			/* recycled cgroups destroyed: memory not reclaimable */
-	__u64 destroyed;		/* rmdirs (replaced ones, failed creations) */
+	__u64 destroyed;		/* removed: released (default policy), replaced,
+					 * trimmed, or found removed behind the pool */
 	__u64 adopted;			/* children found in the pool dir at SETUP */
 	__u64 prefilled;		/* mkdirs by SETUP */
 	/* RUND_CGPOOL_STATS_SIZE_VER0 ends here */

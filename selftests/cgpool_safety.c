@@ -1,0 +1,1132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgpool_safety: the safety fixes of issue 15 (rund-spec "ACQUIRE with a pidfd" and
+ * "Robustness"), on the hierarchy the guest mounted (v2 or v1 co-mounted).
+ *
+ *   pidfd_basic                 ACQUIRE_PIDFD attaches; EBADF, EINVAL, EBUSY; no name held
+ *   pidfd_exited_pid_reused     a pidfd of an exited process whose number was reused: ESRCH,
+ *                               the newcomer stays where it is
+ *   pidfd_reuse_during_attach   the same race inside ACQUIRE (attach_delay_ms knob)
+ *   release_during_acquire      RELEASE racing ACQUIRE of one name (use-after-free)
+ *   recycle_check_failure_keeps_pool  a failed recycle check does not break the counts
+ *   vanished_idle_cgroup        an idle cgroup rmdir'ed by hand is skipped, never ENOENT
+ *   abort.*                     ACQUIRE failing after the claim, undo failing too (faults):
+ *                               nothing left behind, no module reference leaked
+ *   teardown_busy_undisturbed   TEARDOWN -EBUSY while sandboxes work: no ENODEV for them
+ *   adoption_marked_only        SETUP adopts only the pool's own cgroups
+ *
+ * Each test loads the module, makes its own pool directory and pool, and its teardown
+ * disarms the fault knobs, kills its children, restores pid_max, TEARDOWNs, unloads the
+ * module and removes the pool directory. Tests that use the fault knobs (a module built
+ * with RUND_FAULT_INJECT=y, as make check builds it) FAIL when the knob is missing.
+ *
+ * Reusing a pid number on purpose: pid_max is lowered so pids come from a window of
+ * PID_WINDOW numbers just above RESERVED_PIDS (300) (the kernel wraps to 300); then a
+ * given number comes round again after at most a few hundred forks. ns_last_pid would be
+ * quicker but needs CONFIG_CHECKPOINT_RESTORE, which the test kernel does not have.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "cgpool_test.h"
+
+#define MAX_KIDS	16
+#define PID_WINDOW	256
+
+/* What every test here needs; the fixtures embed it. */
+struct senv {
+	char root[PATH_MAX];
+	char pool[PATH_MAX];
+	const char *rel;	/* pool dir relative to the hierarchy root, "/cgpool-safety-PID" */
+	int v2, sep, dev, kmsg, ok, loaded, rename;
+	pid_t kids[MAX_KIDS];
+	int nkids;
+	int pid_max;		/* saved pid_max, 0: not changed */
+};
+
+static void env_setup(struct __test_metadata *_metadata, struct senv *e)
+{
+	int err;
+
+	e->dev = e->kmsg = -1;
+	ASSERT_EQ(0, cgp_find_root(e->root, sizeof(e->root), &e->v2, &e->sep))
+		TH_LOG("no cgroup hierarchy with the memory controller");
+	if (e->sep)
+		SKIP(return, "v1 with separate hierarchies: the pool refuses it (cgpool_api)");
+	err = cgp_load(NULL);
+	ASSERT_TRUE(!err || err == EEXIST) TH_LOG("insmod: %s", strerror(err));
+	e->loaded = 1;
+	e->dev = cgp_open();
+	ASSERT_LE(0, e->dev) TH_LOG("open %s: %s", RUND_CGPOOL_DEVICE, strerror(errno));
+	ASSERT_GT((int)sizeof(e->pool),
+		  snprintf(e->pool, sizeof(e->pool), "%s/cgpool-safety-%d", e->root, getpid()));
+	e->rel = e->pool + strlen(e->root);
+	ASSERT_EQ(0, rt_mkdir_cg(e->pool)) TH_LOG("mkdir %s: %s", e->pool, strerror(errno));
+	e->kmsg = rt_kmsg_open();
+	ASSERT_LE(0, e->kmsg);
+	e->ok = 1;
+}
+
+/* After a failed test: remove what it left in @dir (empty cgroups only). */
+static void rm_children(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+
+	while (dp && (d = readdir(dp)))
+		if (d->d_type == DT_DIR && strcmp(d->d_name, ".") && strcmp(d->d_name, "..") &&
+		    !rt_path(path, sizeof(path), dir, d->d_name))
+			rmdir(path);
+	if (dp)
+		closedir(dp);
+}
+
+static int pid_max_read(void)
+{
+	char buf[32];
+
+	if (rt_read_file("/proc/sys/kernel", "pid_max", buf, sizeof(buf)) < 0)
+		return -1;
+	return atoi(buf);
+}
+
+static int pid_max_write(int v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", v);
+	return rt_write_file("/proc/sys/kernel", "pid_max", buf);
+}
+
+static void env_teardown(struct __test_metadata *_metadata, struct senv *e)
+{
+	/*
+	 * An ASSERT that failed in the test longjmp()ed here with the harness's trigger still
+	 * set: the first EXPECT below would print its TH_LOG though it passed.
+	 */
+	_metadata->trigger = 0;
+	/* disarm first: a fault left armed would hit the teardown (ENOENT: no knob) */
+	cgp_fault("");
+	cgp_attach_delay(0);
+	for (int i = 0; i < e->nkids; i++)
+		rt_kill_wait(e->kids[i]);
+	e->nkids = 0;
+	if (e->pid_max > 0) {
+		EXPECT_EQ(0, pid_max_write(e->pid_max)) TH_LOG("restoring pid_max %d", e->pid_max);
+	}
+	if (e->dev >= 0) {
+		cgp_teardown(e->dev, RUND_CGPOOL_TEARDOWN_KEEP_BUSY);
+		close(e->dev);
+		e->dev = -1;
+	}
+	if (e->kmsg >= 0)
+		close(e->kmsg);
+	if (!e->ok)
+		return;
+	if (e->loaded) {
+		EXPECT_EQ(0, cgp_unload());
+	}
+	/* tests release what they acquire and remove what they made */
+	EXPECT_EQ(0, cgp_children(e->pool)) TH_LOG("cgroups left in %s", e->pool);
+	rm_children(e->pool);
+	EXPECT_EQ(0, rmdir(e->pool)) TH_LOG("rmdir %s: %s", e->pool, strerror(errno));
+}
+
+/* SETUP the test's pool; records whether claims rename. */
+static void pool_up(struct __test_metadata *_metadata, struct senv *e, unsigned int size,
+		    unsigned int low, unsigned int flags)
+{
+	struct rund_cgpool_stats st;
+
+	ASSERT_EQ(0, cgp_setup_flags(e->dev, e->pool, size, low, flags));
+	ASSERT_EQ(0, cgp_stats(e->dev, &st));
+	e->rename = !!(st.pool_flags & RUND_CGPOOL_POOL_RENAME);
+}
+
+/* insmod + open + SETUP again after a test unloaded the module itself */
+static void reload(struct __test_metadata *_metadata, struct senv *e, unsigned int size,
+		   unsigned int low)
+{
+	ASSERT_EQ(0, cgp_load(NULL));
+	e->loaded = 1;
+	e->dev = cgp_open();
+	ASSERT_LE(0, e->dev) TH_LOG("open %s: %s", RUND_CGPOOL_DEVICE, strerror(errno));
+	pool_up(_metadata, e, size, low, 0);
+}
+
+/* TEARDOWN (@flags) and rmmod: both must succeed */
+static void unload(struct __test_metadata *_metadata, struct senv *e, unsigned int flags)
+{
+	ASSERT_EQ(0, cgp_teardown(e->dev, flags));
+	close(e->dev);
+	e->dev = -1;
+	ASSERT_EQ(0, cgp_unload()) TH_LOG("rmmod after TEARDOWN: a module reference leaked");
+	e->loaded = 0;
+}
+
+static pid_t kid(struct senv *e)
+{
+	pid_t pid = cgp_spawn_sleeper();
+
+	if (pid > 0 && e->nkids < MAX_KIDS)
+		e->kids[e->nkids++] = pid;
+	return pid;
+}
+
+static void kid_track(struct senv *e, pid_t pid)
+{
+	if (pid > 0 && e->nkids < MAX_KIDS)
+		e->kids[e->nkids++] = pid;
+}
+
+/* kill and reap @pid, and forget it */
+static void kid_kill(struct senv *e, pid_t pid)
+{
+	rt_kill_wait(pid);
+	for (int i = 0; i < e->nkids; i++)
+		if (e->kids[i] == pid)
+			e->kids[i] = e->kids[--e->nkids];
+}
+
+/* 1 when /proc/@pid/cgroup puts @pid in pool child @path */
+static int in_cgroup(struct senv *e, pid_t pid, const char *path)
+{
+	char suffix[PATH_MAX];
+
+	snprintf(suffix, sizeof(suffix), "%s/%s\n", e->rel, path);
+	return rt_proc_cgroup_count(pid, suffix) == 1;
+}
+
+/* 1 when @pid is in any cgroup under the pool dir, 0 when not, -1 when unreadable */
+static int in_pool(struct senv *e, pid_t pid)
+{
+	char dir[64], buf[4096], needle[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	if (rt_read_file(dir, "cgroup", buf, sizeof(buf)) < 0)
+		return -1;
+	snprintf(needle, sizeof(needle), ":%s/", e->rel);
+	return !!strstr(buf, needle);
+}
+
+static void proc_cgroup(pid_t pid, char *buf, size_t len)
+{
+	char dir[64];
+
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	if (rt_read_file(dir, "cgroup", buf, len) < 0)
+		snprintf(buf, len, "(unreadable: %s)", strerror(errno));
+}
+
+static void log_stats(struct __test_metadata *_metadata, const char *when,
+		      const struct rund_cgpool_stats *st)
+{
+	TH_LOG("%s: total %llu idle %llu busy %llu recycling %llu stuck %llu | acquired %llu "
+	       "released %llu fallbacks %llu refills %llu recycled %llu replaced %llu "
+	       "destroyed %llu adopted %llu prefilled %llu", when, st->total, st->idle,
+	       st->busy, st->recycling, st->stuck, st->acquired, st->released, st->fallbacks,
+	       st->refills, st->recycled, st->replaced, st->destroyed, st->adopted,
+	       st->prefilled);
+}
+
+/* STATS_SYNC into @st; the accounting identity must hold. */
+static void stats_balanced(struct __test_metadata *_metadata, struct senv *e, const char *when,
+			   struct rund_cgpool_stats *st)
+{
+	ASSERT_EQ(0, cgp_stats(e->dev, st));
+	EXPECT_TRUE(cgp_stats_balanced(st)) log_stats(_metadata, when, st);
+}
+
+/* No sandbox holds @name: LOOKUP ENOENT. */
+static void not_held(struct __test_metadata *_metadata, struct senv *e, const char *name)
+{
+	struct rund_cgpool_lookup l;
+
+	EXPECT_EQ(ENOENT, cgp_lookup(e->dev, name, 0, &l))
+		TH_LOG("a failed ACQUIRE left '%s' held (path %s)", name, l.path);
+}
+
+/* --- pid reuse ---------------------------------------------------------------------- */
+
+/* fork a child that exits at once: the pid the kernel hands out next (roughly) */
+static pid_t pid_probe(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return pid;
+}
+
+/*
+ * Make new pids come from [300, ~300 + PID_WINDOW): lower pid_max to just above the
+ * next pid, fork until the kernel wraps to RESERVED_PIDS, then put pid_max PID_WINDOW
+ * above the first pid after the wrap. pid_max is saved for the teardown. 0 or -1.
+ */
+static int pid_window(struct senv *e)
+{
+	pid_t p = pid_probe(), q;
+	int max;
+
+	if (p < 0)
+		return -1;
+	if (!e->pid_max) {
+		e->pid_max = pid_max_read();
+		if (e->pid_max <= 0)
+			return -1;
+	}
+	max = p + 16 < 301 ? 301 : p + 16;	/* the kernel's minimum is 301 */
+	if (pid_max_write(max))
+		return -1;
+	errno = EAGAIN;
+	for (int i = 0; i < max + 64; i++, p = q) {
+		q = pid_probe();
+		if (q < 0)
+			return -1;
+		if (q <= p) {
+			/* wrapped: q is the first free number from 300 (RESERVED_PIDS) */
+			return pid_max_write(q + PID_WINDOW < 301 ? 301 : q + PID_WINDOW);
+		}
+	}
+	return -1;
+}
+
+/* Fork until the last pid handed out is near pid_max: the next fork wraps. */
+static int pid_advance(void)
+{
+	int max = pid_max_read();
+
+	for (int i = 0; i < 2 * max; i++) {
+		pid_t p = pid_probe();
+
+		if (p < 0)
+			return -1;
+		if (p >= max - 2)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * Fork until a child gets pid number @target: that child sleeps (no inherited fds) and
+ * is returned; the others exit at once. 0 when it did not come round, -1 on fork error.
+ */
+static pid_t pid_reuse(pid_t target)
+{
+	int budget = 2 * pid_max_read() + 64;
+
+	for (int i = 0; i < budget; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			if (getpid() != target)
+				_exit(0);
+			syscall(SYS_close_range, 3, ~0U, 0);
+			for (;;)
+				pause();
+		}
+		if (p < 0)
+			return -1;
+		if (p == target)
+			return p;
+		waitpid(p, NULL, 0);
+	}
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* --- the tests ------------------------------------------------------------------------ */
+
+FIXTURE(safety) {
+	struct senv e;
+};
+
+FIXTURE_SETUP(safety)
+{
+	env_setup(_metadata, &self->e);
+}
+
+FIXTURE_TEARDOWN(safety)
+{
+	env_teardown(_metadata, &self->e);
+}
+
+TEST_F_TIMEOUT(safety, pidfd_basic, 120)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_acquire a, b;
+	struct rund_cgpool_lookup l;
+	struct rund_cgpool_stats st0, st;
+	char before[4096], after[4096];
+	int pfd, pfd2, memfd, closed;
+	pid_t s1, s2;
+
+	if (!e->ok)
+		return;
+	pool_up(_metadata, e, 4, 2, 0);
+	s1 = kid(e);
+	s2 = kid(e);
+	ASSERT_LT(0, s1);
+	ASSERT_LT(0, s2);
+	pfd = cgp_pidfd_open(s1);
+	ASSERT_LE(0, pfd) TH_LOG("pidfd_open: %s", strerror(errno));
+	pfd2 = cgp_pidfd_open(s2);
+	ASSERT_LE(0, pfd2) TH_LOG("pidfd_open: %s", strerror(errno));
+	stats_balanced(_metadata, e, "start", &st0);
+
+	/* the pidfd's process is attached */
+	ASSERT_EQ(0, cgp_acquire_pidfd(e->dev, "pfd1", pfd, NULL, &a));
+	EXPECT_NE(0ULL, (unsigned long long)a.id);
+	EXPECT_TRUE(in_cgroup(e, s1, a.path)) TH_LOG("pid %d not in %s", s1, a.path);
+	ASSERT_EQ(0, cgp_lookup(e->dev, "pfd1", 0, &l));
+	EXPECT_EQ(a.id, l.id);
+
+	/* not a pidfd: a regular file, a closed fd number, -1 */
+	memfd = memfd_create("not-a-pidfd", MFD_CLOEXEC);
+	ASSERT_LE(0, memfd);
+	closed = dup(memfd);
+	ASSERT_LE(0, closed);
+	close(closed);
+	proc_cgroup(s2, before, sizeof(before));
+	EXPECT_EQ(EBADF, cgp_acquire_pidfd(e->dev, "badfd", memfd, NULL, &b));
+	not_held(_metadata, e, "badfd");
+	EXPECT_EQ(EBADF, cgp_acquire_pidfd(e->dev, "closedfd", closed, NULL, &b));
+	not_held(_metadata, e, "closedfd");
+	EXPECT_EQ(EBADF, cgp_acquire_pidfd(e->dev, "minusone", -1, NULL, &b));
+	not_held(_metadata, e, "minusone");
+	close(memfd);
+
+	/* a pid together with ACQUIRE_PIDFD */
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.flags = RUND_CGPOOL_ACQUIRE_PIDFD;
+	b.pidfd = pfd2;
+	b.pid = s2;
+	snprintf(b.name, sizeof(b.name), "both");
+	EXPECT_EQ(EINVAL, cgp_ioctl(e->dev, RUND_CGPOOL_IOC_ACQUIRE, &b));
+	not_held(_metadata, e, "both");
+	proc_cgroup(s2, after, sizeof(after));
+	EXPECT_STREQ(before, after) TH_LOG("a refused ACQUIRE moved pid %d", s2);
+
+	/* the same process for a second sandbox */
+	EXPECT_EQ(EBUSY, cgp_acquire_pidfd(e->dev, "pfd2", pfd, NULL, &b));
+	not_held(_metadata, e, "pfd2");
+	EXPECT_TRUE(in_cgroup(e, s1, a.path)) TH_LOG("EBUSY moved pid %d out of %s", s1, a.path);
+
+	/* nothing of the refused ones is counted */
+	stats_balanced(_metadata, e, "after the refused ACQUIREs", &st);
+	EXPECT_EQ(st0.acquired + 1, st.acquired);
+	EXPECT_EQ(1ULL, st.busy);
+	EXPECT_EQ(0ULL, st.stuck);
+
+	/* the deprecated pid field still works */
+	ASSERT_EQ(0, cgp_acquire(e->dev, "legacy", s2, NULL, &b));
+	EXPECT_TRUE(in_cgroup(e, s2, b.path)) TH_LOG("pid %d not in %s", s2, b.path);
+
+	close(pfd);
+	close(pfd2);
+	kid_kill(e, s1);
+	kid_kill(e, s2);
+	EXPECT_EQ(0, cgp_release(e->dev, "pfd1", 0));
+	EXPECT_EQ(0, cgp_release(e->dev, "legacy", 0));
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(st.acquired, st.released);
+}
+
+TEST_F_TIMEOUT(safety, pidfd_exited_pid_reused, 180)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_stats st0, st;
+	char before[4096], after[4096];
+	pid_t pa, pn;
+	int pfd, err;
+
+	if (!e->ok)
+		return;
+	pool_up(_metadata, e, 4, 2, 0);
+	ASSERT_EQ(0, pid_window(e)) TH_LOG("cannot lower pid_max: %s", strerror(errno));
+	pa = kid(e);
+	ASSERT_LT(0, pa);
+	pfd = cgp_pidfd_open(pa);
+	ASSERT_LE(0, pfd) TH_LOG("pidfd_open: %s", strerror(errno));
+	ASSERT_EQ(0, pid_advance());
+	kid_kill(e, pa);
+	pn = pid_reuse(pa);
+	kid_track(e, pn);
+	ASSERT_EQ(pa, pn) TH_LOG("pid %d did not come round (pid_max %d)", pa, pid_max_read());
+	proc_cgroup(pn, before, sizeof(before));
+	stats_balanced(_metadata, e, "start", &st0);
+
+	err = cgp_acquire_pidfd(e->dev, "reused", pfd, NULL, &a);
+	EXPECT_EQ(ESRCH, err) TH_LOG("pidfd of exited pid %d, number now reused", pa);
+	if (!err)
+		TH_LOG("ACQUIRE attached %s pid %d to %s", in_cgroup(e, pn, a.path) ?
+		       "the newcomer with" : "nobody? newcomer not in it,", pn, a.path);
+	proc_cgroup(pn, after, sizeof(after));
+	EXPECT_STREQ(before, after) TH_LOG("the newcomer was moved");
+	EXPECT_EQ(0, in_pool(e, pn));
+	if (!err) {
+		ASSERT_EQ(0, rt_attach(e->root, pn));
+		EXPECT_EQ(0, cgp_release(e->dev, "reused", 0));
+	} else {
+		not_held(_metadata, e, "reused");
+	}
+	stats_balanced(_metadata, e, "after ACQUIRE", &st);
+	EXPECT_EQ(st0.acquired + !err, st.acquired);
+	EXPECT_EQ(0ULL, st.busy);
+	close(pfd);
+
+	/* the deprecated pid field: the number names the newcomer now (logged only) */
+	if (!cgp_acquire(e->dev, "legacy", pa, NULL, &a)) {
+		TH_LOG("deprecated pid field with pid %d: newcomer %s (racy by design)", pa,
+		       in_cgroup(e, pn, a.path) ? "attached" : "not attached");
+		kid_kill(e, pn);
+		EXPECT_EQ(0, cgp_release(e->dev, "legacy", 0));
+	} else {
+		TH_LOG("deprecated pid field with pid %d: refused", pa);
+	}
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
+}
+
+/* ACQUIRE in a thread, sleeping in the module's attach_delay_ms */
+struct racer {
+	int dev, pfd, err;
+	struct rund_cgpool_acquire a;
+	atomic_int tid, go, done;
+	uint64_t ms;
+};
+
+static void *racer_fn(void *arg)
+{
+	struct racer *r = arg;
+	uint64_t t0;
+
+	atomic_store(&r->tid, gettid());
+	while (!atomic_load(&r->go))
+		usleep(1000);
+	t0 = now_ms();
+	r->err = cgp_acquire_pidfd(r->dev, "racer", r->pfd, NULL, &r->a);
+	r->ms = now_ms() - t0;
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+/* @tid is blocked in ioctl(2), per /proc/self/task/TID/syscall (16: x86_64 ioctl) */
+static int in_ioctl(int tid)
+{
+	char dir[64], buf[128];
+
+	snprintf(dir, sizeof(dir), "/proc/self/task/%d", tid);
+	if (rt_read_file(dir, "syscall", buf, sizeof(buf)) < 0)
+		return -1;
+	return !strncmp(buf, "16 ", 3);
+}
+
+#define ATTACH_DELAY_MS	2000
+
+/*
+ * The pid-reuse race inside ACQUIRE: the module holds ACQUIRE between its pid checks and
+ * the attach (attach_delay_ms); meanwhile the pidfd's process A exits and its number goes
+ * to a newcomer N. ACQUIRE must fail with ESRCH and N must stay out of the pool.
+ */
+TEST_F_TIMEOUT(safety, pidfd_reuse_during_attach, 180)
+{
+	struct senv *e = &self->e;
+	struct racer r = { .err = -1 };
+	struct rund_cgpool_stats st0, st;
+	char before[4096], after[4096];
+	uint64_t t0, entered, reused;
+	pthread_t th;
+	pid_t pa, pn;
+	int in = -1;
+
+	if (!e->ok)
+		return;
+	ASSERT_EQ(0, cgp_attach_delay(0)) TH_LOG("attach_delay_ms knob: %s (module without "
+						 "RUND_FAULT_INJECT=y?)", strerror(errno));
+	pool_up(_metadata, e, 4, 2, 0);
+	stats_balanced(_metadata, e, "start", &st0);
+	ASSERT_EQ(0, pid_window(e)) TH_LOG("cannot lower pid_max: %s", strerror(errno));
+	pa = kid(e);
+	ASSERT_LT(0, pa);
+	r.dev = e->dev;
+	r.pfd = cgp_pidfd_open(pa);
+	ASSERT_LE(0, r.pfd) TH_LOG("pidfd_open: %s", strerror(errno));
+	/* the thread's tid comes from the pid window too: make it before advancing */
+	ASSERT_EQ(0, pthread_create(&th, NULL, racer_fn, &r));
+	while (!atomic_load(&r.tid))
+		usleep(1000);
+	if (pid_advance() || cgp_attach_delay(ATTACH_DELAY_MS)) {
+		atomic_store(&r.go, 1);
+		pthread_join(th, NULL);
+		ASSERT_TRUE(0) TH_LOG("pid_advance or attach_delay_ms failed: %s", strerror(errno));
+	}
+	atomic_store(&r.go, 1);
+	t0 = now_ms();
+	while (!atomic_load(&r.done) && now_ms() - t0 < 3000 && (in = in_ioctl(r.tid)) != 1)
+		usleep(1000);
+	usleep(300 * 1000);	/* past the pid checks, into the delay */
+	entered = now_ms() - t0;
+	if (atomic_load(&r.done)) {
+		pthread_join(th, NULL);
+		ASSERT_TRUE(0) TH_LOG("ACQUIRE returned (%s) after %llu ms, before A exited: "
+				      "attach_delay_ms did not hold it", strerror(r.err),
+				      (unsigned long long)r.ms);
+	}
+	kid_kill(e, pa);
+	pn = pid_reuse(pa);
+	kid_track(e, pn);
+	reused = now_ms() - t0;
+	if (pn == pa)
+		proc_cgroup(pn, before, sizeof(before));
+	/* the race is only tested if N existed while ACQUIRE still slept */
+	EXPECT_FALSE(atomic_load(&r.done))
+		TH_LOG("ACQUIRE returned before the pid was reused (%llu ms): no race tested",
+		       (unsigned long long)reused);
+	pthread_join(th, NULL);
+	ASSERT_EQ(pa, pn) TH_LOG("pid %d did not come round (pid_max %d)", pa, pid_max_read());
+	TH_LOG("ioctl entered (%d) by %llu ms, pid %d reused at %llu ms, ACQUIRE took %llu ms",
+	       in, (unsigned long long)entered, pa, (unsigned long long)reused,
+	       (unsigned long long)r.ms);
+	EXPECT_EQ(ESRCH, r.err) TH_LOG("ACQUIRE with the pidfd of exited pid %d: %s", pa,
+				       r.err ? strerror(r.err) : "success");
+	EXPECT_LE(ATTACH_DELAY_MS - 100, (int)r.ms) TH_LOG("the delay was not in force");
+	if (!r.err)
+		TH_LOG("sandbox cgroup %s: newcomer %s", r.a.path,
+		       in_cgroup(e, pn, r.a.path) ? "attached" : "not attached");
+	EXPECT_EQ(0, in_pool(e, pn)) TH_LOG("newcomer pid %d was put in the pool", pn);
+	proc_cgroup(pn, after, sizeof(after));
+	EXPECT_STREQ(before, after);
+	close(r.pfd);
+	ASSERT_EQ(0, cgp_attach_delay(0));
+	if (!r.err) {
+		ASSERT_EQ(0, rt_attach(e->root, pn));
+		EXPECT_EQ(0, cgp_release(e->dev, "racer", 0));
+	} else {
+		not_held(_metadata, e, "racer");
+	}
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(st0.acquired + !r.err, st.acquired);
+	EXPECT_EQ(st.acquired, st.released);
+}
+
+/* --- RELEASE racing ACQUIRE of the same name --------------------------------------- */
+
+#define RACE_CYCLES	3000	/* successful ACQUIREs */
+#define RACE_SECONDS	30
+
+struct race {
+	int dev, rename;
+	atomic_int stop;
+	atomic_int bad;			/* first unexpected result, as a line number */
+	char why[256];
+	long acq_ok, acq_busy, rel_ok, rel_none, lookups;
+};
+
+static void race_fail(struct race *r, int line, const char *fmt, ...)
+{
+	int zero = 0;
+	va_list ap;
+
+	if (!atomic_compare_exchange_strong(&r->bad, &zero, line))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+}
+
+static void *releaser_fn(void *arg)
+{
+	struct race *r = arg;
+	struct rund_cgpool_lookup l;
+	int err;
+
+	while (!atomic_load(&r->stop)) {
+		err = cgp_release(r->dev, "x", 0);
+		if (!err)
+			r->rel_ok++;
+		else if (err == ENOENT)
+			r->rel_none++;
+		else
+			race_fail(r, __LINE__, "RELEASE x: %s", strerror(err));
+		err = cgp_lookup(r->dev, "x", 0, &l);
+		if (!err) {
+			r->lookups++;
+			if (!l.id || strcmp(l.name, "x"))
+				race_fail(r, __LINE__, "LOOKUP x: id %llu name '%s'",
+					  (unsigned long long)l.id, l.name);
+		} else if (err != ENOENT) {
+			race_fail(r, __LINE__, "LOOKUP x: %s", strerror(err));
+		}
+	}
+	return NULL;
+}
+
+/*
+ * One thread ACQUIREs "x" (no pid) while another RELEASEs and LOOKUPs "x": every answer
+ * must be one the contract allows (ACQUIRE 0 or EEXIST, RELEASE 0 or ENOENT) and a
+ * successful ACQUIRE's answer must be whole. Runs until RACE_CYCLES ACQUIREs succeeded
+ * (or RACE_SECONDS passed: TCG, the debug kernel). On the KASAN kernel a use-after-free
+ * of the released cgroup shows as a splat and fails the run.
+ */
+TEST_F_TIMEOUT(safety, release_during_acquire, 120)
+{
+	struct senv *e = &self->e;
+	struct race r = { 0 };
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_stats st0, st;
+	uint64_t t0;
+	pthread_t th;
+	int err, i;
+
+	if (!e->ok)
+		return;
+	pool_up(_metadata, e, 8, 4, 0);
+	stats_balanced(_metadata, e, "start", &st0);
+	r.dev = e->dev;
+	r.rename = e->rename;
+	ASSERT_EQ(0, pthread_create(&th, NULL, releaser_fn, &r));
+	t0 = now_ms();
+	for (i = 0; r.acq_ok < RACE_CYCLES && now_ms() - t0 < RACE_SECONDS * 1000 &&
+		    !atomic_load(&r.bad); i++) {
+		err = cgp_acquire(e->dev, "x", 0, NULL, &a);
+		if (err == EEXIST) {
+			r.acq_busy++;
+			continue;
+		}
+		if (err) {
+			race_fail(&r, __LINE__, "ACQUIRE x: %s", strerror(err));
+			break;
+		}
+		r.acq_ok++;
+		if (!a.id)
+			race_fail(&r, __LINE__, "ACQUIRE x: id 0");
+		if (a.out_flags & RUND_CGPOOL_OUT_RENAMED ? strcmp(a.path, "x") :
+		    strncmp(a.path, RUND_CGPOOL_IDLE_PREFIX, strlen(RUND_CGPOOL_IDLE_PREFIX)))
+			race_fail(&r, __LINE__, "ACQUIRE x: path '%s' (out_flags 0x%x)", a.path,
+				  a.out_flags);
+		if (!(a.out_flags & RUND_CGPOOL_OUT_RENAMED) != !r.rename)
+			race_fail(&r, __LINE__, "ACQUIRE x: RENAMED %d but pool rename %d",
+				  !!(a.out_flags & RUND_CGPOOL_OUT_RENAMED), r.rename);
+	}
+	atomic_store(&r.stop, 1);
+	pthread_join(th, NULL);
+	TH_LOG("%d ACQUIREs in %llu ms: %ld ok, %ld EEXIST; RELEASEs %ld ok, %ld ENOENT; "
+	       "%ld LOOKUP hits", i, (unsigned long long)(now_ms() - t0), r.acq_ok, r.acq_busy,
+	       r.rel_ok, r.rel_none, r.lookups);
+	EXPECT_EQ(0, atomic_load(&r.bad)) TH_LOG("line %d: %s", atomic_load(&r.bad), r.why);
+	err = cgp_release(e->dev, "x", 0);
+	EXPECT_TRUE(!err || err == ENOENT) TH_LOG("final RELEASE x: %s", strerror(err));
+	r.rel_ok += !err;
+	EXPECT_EQ(r.acq_ok, r.rel_ok);
+	EXPECT_LT(100, r.acq_ok) TH_LOG("%ld ACQUIREs succeeded: hardly a race", r.acq_ok);
+	EXPECT_LT(0, r.rel_ok) TH_LOG("no RELEASE succeeded: nothing raced");
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(0ULL, st.stuck);
+	EXPECT_EQ(st0.acquired + r.acq_ok, st.acquired);
+	EXPECT_EQ(st0.released + r.rel_ok, st.released);
+}
+
+/* --- a recycle that fails must not break the pool's accounting ---------------------- */
+
+TEST_F_TIMEOUT(safety, recycle_check_failure_keeps_pool, 120)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_stats st0, st;
+	char name[16];
+
+	if (!e->ok)
+		return;
+	ASSERT_EQ(0, cgp_fault("")) TH_LOG("fault knob: %s (module without RUND_FAULT_INJECT=y?)",
+					   strerror(errno));
+	pool_up(_metadata, e, 4, 1, RUND_CGPOOL_SETUP_RECYCLE);
+	ASSERT_EQ(0, cgp_stats(e->dev, &st));
+	ASSERT_TRUE(!!(st.pool_flags & RUND_CGPOOL_POOL_RECYCLE))
+		TH_LOG("pool_flags 0x%x without POOL_RECYCLE", st.pool_flags);
+	EXPECT_EQ(0, cgp_acquire(e->dev, "r0", 0, NULL, &a));
+	EXPECT_EQ(0, cgp_acquire(e->dev, "r1", 0, NULL, &a));
+	ASSERT_EQ(0, cgp_fault("recycle_check:1"));
+	EXPECT_EQ(0, cgp_release(e->dev, "r0", 0));
+	EXPECT_EQ(0, cgp_release(e->dev, "r1", 0));
+	stats_balanced(_metadata, e, "after the failed recycle", &st0);
+	EXPECT_EQ(0, cgp_fault_armed("recycle_check"))
+		TH_LOG("the recycle_check fault never fired: nothing tested");
+	log_stats(_metadata, "after the failed recycle", &st0);
+	EXPECT_EQ(0ULL, st0.busy);
+	EXPECT_EQ(0ULL, st0.stuck);
+	ASSERT_EQ(0, cgp_fault(""));
+
+	/* later releases are recycled: the pool is not stuck trimming everything */
+	for (int c = 0; c < 3; c++) {
+		for (int i = 0; i < 2; i++) {
+			snprintf(name, sizeof(name), "c%d-%d", c, i);
+			EXPECT_EQ(0, cgp_acquire(e->dev, name, 0, NULL, &a));
+		}
+		for (int i = 0; i < 2; i++) {
+			snprintf(name, sizeof(name), "c%d-%d", c, i);
+			EXPECT_EQ(0, cgp_release(e->dev, name, 0));
+		}
+		ASSERT_EQ(0, cgp_stats(e->dev, &st));
+	}
+	stats_balanced(_metadata, e, "after 3 more cycles", &st);
+	EXPECT_EQ(st0.released + 6, st.released);
+	EXPECT_EQ(st0.recycled + 6, st.recycled)
+		log_stats(_metadata, "later releases were not all recycled", &st);
+	EXPECT_EQ(st0.destroyed, st.destroyed);
+	EXPECT_EQ(4ULL, st.idle) log_stats(_metadata, "idle is not back to the pool size", &st);
+	EXPECT_EQ(0ULL, st.busy);
+}
+
+/* --- an idle cgroup removed behind the pool's back ---------------------------------- */
+
+TEST_F_TIMEOUT(safety, vanished_idle_cgroup, 120)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_acquire a[3];
+	struct rund_cgpool_stats st;
+	char victim[PATH_MAX] = "", dir[PATH_MAX], name[16];
+	struct dirent *d;
+	struct stat sb;
+	int children;
+	DIR *dp;
+
+	if (!e->ok)
+		return;
+	pool_up(_metadata, e, 2, 0, 0);
+	dp = opendir(e->pool);
+	ASSERT_NE(NULL, dp);
+	while ((d = readdir(dp)))
+		if (d->d_type == DT_DIR && !strncmp(d->d_name, RUND_CGPOOL_IDLE_PREFIX,
+						    strlen(RUND_CGPOOL_IDLE_PREFIX))) {
+			ASSERT_EQ(0, rt_path(victim, sizeof(victim), e->pool, d->d_name));
+			break;
+		}
+	closedir(dp);
+	ASSERT_NE(0, victim[0]) TH_LOG("no idle cgroup in %s", e->pool);
+	ASSERT_EQ(0, rmdir(victim)) TH_LOG("rmdir %s: %s", victim, strerror(errno));
+	TH_LOG("removed %s by hand", victim);
+
+	/* both idle entries are taken (the vanished one among them), then a fallback */
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "v%d", i);
+		EXPECT_EQ(0, cgp_acquire(e->dev, name, 0, NULL, &a[i])) TH_LOG("ACQUIRE %s", name);
+		ASSERT_EQ(0, rt_path(dir, sizeof(dir), e->pool, a[i].path));
+		EXPECT_EQ(0, stat(dir, &sb)) TH_LOG("%s: %s", dir, strerror(errno));
+		EXPECT_EQ((unsigned long long)sb.st_ino, (unsigned long long)a[i].id);
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "v%d", i);
+		EXPECT_EQ(0, cgp_release(e->dev, name, 0));
+	}
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(0ULL, st.stuck);
+	EXPECT_EQ(3ULL, st.acquired);
+	children = cgp_children(e->pool);
+	EXPECT_EQ((long long)st.total, (long long)children)
+		log_stats(_metadata, "the vanished cgroup is still counted", &st);
+}
+
+/* --- ACQUIRE failing after the claim, with the undo failing too -------------------- */
+
+FIXTURE(abort) {
+	struct senv e;
+};
+
+FIXTURE_VARIANT(abort) {
+	const char *faults;	/* armed just before the ACQUIRE */
+	int attach;		/* ACQUIRE attaches a process (the attach fault's target) */
+	const char *cpus;	/* a cpuset the kernel refuses, or NULL */
+	int err;		/* ACQUIRE's errno */
+};
+
+FIXTURE_VARIANT_ADD(abort, attach_unclaim) {
+	.faults = "attach:1,unclaim:1", .attach = 1, .err = EIO,
+};
+
+FIXTURE_VARIANT_ADD(abort, attach_unclaim_destroy) {
+	.faults = "attach:1,unclaim:1,destroy:1", .attach = 1, .err = EIO,
+};
+
+FIXTURE_VARIANT_ADD(abort, limits_unclaim) {
+	.faults = "unclaim:1", .cpus = "999", .err = ERANGE,
+};
+
+FIXTURE_VARIANT_ADD(abort, limits_unclaim_destroy) {
+	.faults = "unclaim:1,destroy:1", .cpus = "999", .err = ERANGE,
+};
+
+FIXTURE_SETUP(abort)
+{
+	env_setup(_metadata, &self->e);
+}
+
+FIXTURE_TEARDOWN(abort)
+{
+	env_teardown(_metadata, &self->e);
+}
+
+/*
+ * The claim succeeded, then the attach (fault) or a limit (refused by the kernel) fails;
+ * undoing the claim fails (fault), and maybe destroying the cgroup too. Once the faults
+ * are off and the worker is done: no directory of the sandbox's name, the name can be
+ * acquired again, the counts balance, and the module unloads (no reference leaked).
+ */
+TEST_F_TIMEOUT(abort, undo_fails, 120)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_limits lim = { 0 };
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_stats st;
+	char dir[PATH_MAX], armed[256] = "";
+	struct stat sb;
+	int pfd = -1, err;
+	pid_t child = 0;
+
+	if (!e->ok)
+		return;
+	ASSERT_EQ(0, cgp_fault("")) TH_LOG("fault knob: %s (module without RUND_FAULT_INJECT=y?)",
+					   strerror(errno));
+	pool_up(_metadata, e, 4, 2, 0);
+	if (variant->cpus) {
+		lim.mask = RUND_CGPOOL_LIM_CPUSET_CPUS;
+		snprintf(lim.cpuset_cpus, sizeof(lim.cpuset_cpus), "%s", variant->cpus);
+	}
+	if (variant->attach) {
+		child = kid(e);
+		ASSERT_LT(0, child);
+		pfd = cgp_pidfd_open(child);
+		ASSERT_LE(0, pfd);
+	}
+	ASSERT_EQ(0, cgp_fault(variant->faults));
+	if (pfd >= 0)
+		err = cgp_acquire_pidfd(e->dev, "sb", pfd, &lim, &a);
+	else
+		err = cgp_acquire(e->dev, "sb", 0, &lim, &a);
+	EXPECT_EQ(variant->err, err) TH_LOG("ACQUIRE with faults %s: %s", variant->faults,
+					    err ? strerror(err) : "success");
+	EXPECT_EQ(0, cgp_fault_armed("attach")) TH_LOG("the attach fault did not fire");
+	/* the undo path (here or in the worker) met every armed fault */
+	ASSERT_EQ(0, cgp_stats(e->dev, &st));
+	log_stats(_metadata, "with the faults armed", &st);
+	rt_read_file("/sys/module/" CGP_MOD "/parameters", "fault", armed, sizeof(armed));
+	armed[strcspn(armed, "\n")] = '\0';
+	EXPECT_STREQ("", armed) TH_LOG("faults that never fired: '%s'", armed);
+	if (child) {
+		EXPECT_EQ(0, in_pool(e, child)) TH_LOG("the failed ACQUIRE left pid %d in the pool",
+						       child);
+		close(pfd);
+	}
+	ASSERT_EQ(0, cgp_fault(""));
+	stats_balanced(_metadata, e, "after the faults", &st);
+	EXPECT_EQ(0ULL, st.stuck) log_stats(_metadata, "still stuck after the faults", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	ASSERT_EQ(0, rt_path(dir, sizeof(dir), e->pool, "sb"));
+	EXPECT_NE(0, stat(dir, &sb)) TH_LOG("%s is left behind", dir);
+	not_held(_metadata, e, "sb");
+
+	/* the name is free */
+	EXPECT_EQ(0, cgp_acquire(e->dev, "sb", 0, NULL, &a));
+	EXPECT_EQ(0, cgp_release(e->dev, "sb", 0));
+	stats_balanced(_metadata, e, "after reusing the name", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(0ULL, st.stuck);
+	if (child)
+		kid_kill(e, child);
+	unload(_metadata, e, 0);
+}
+
+/* --- TEARDOWN refused while sandboxes work ---------------------------------------- */
+
+struct churn {
+	int dev;
+	atomic_int stop;
+	atomic_int bad;
+	char why[256];
+	long cycles, enodev;
+};
+
+static void churn_fail(struct churn *c, int line, const char *fmt, ...)
+{
+	int zero = 0;
+	va_list ap;
+
+	if (!atomic_compare_exchange_strong(&c->bad, &zero, line))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+}
+
+static void *churn_fn(void *arg)
+{
+	struct churn *c = arg;
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_lookup l;
+	char name[16];
+	int err;
+
+	for (long i = 0; !atomic_load(&c->stop); i++) {
+		snprintf(name, sizeof(name), "t%ld", i % 4);
+		err = cgp_acquire(c->dev, name, 0, NULL, &a);
+		if (err) {
+			c->enodev += err == ENODEV;
+			churn_fail(c, __LINE__, "ACQUIRE %s: %s", name, strerror(err));
+			continue;
+		}
+		err = cgp_lookup(c->dev, name, 0, &l);
+		c->enodev += err == ENODEV;
+		if (err || l.id != a.id)
+			churn_fail(c, __LINE__, "LOOKUP %s: %s", name, err ? strerror(err) : "bad id");
+		err = cgp_release(c->dev, name, 0);
+		c->enodev += err == ENODEV;
+		if (err)
+			churn_fail(c, __LINE__, "RELEASE %s: %s", name, strerror(err));
+		c->cycles++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(safety, teardown_busy_undisturbed, 120)
+{
+	struct senv *e = &self->e;
+	struct churn c = { 0 };
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_stats st;
+	int tries = 0, ebusy = 0, other = 0, err;
+	uint64_t t0;
+	pthread_t th;
+
+	if (!e->ok)
+		return;
+	pool_up(_metadata, e, 4, 2, 0);
+	ASSERT_EQ(0, cgp_acquire(e->dev, "held", 0, NULL, &a));
+	c.dev = e->dev;
+	ASSERT_EQ(0, pthread_create(&th, NULL, churn_fn, &c));
+	t0 = now_ms();
+	while (now_ms() - t0 < 5000 && !atomic_load(&c.bad)) {
+		err = cgp_teardown(e->dev, 0);
+		tries++;
+		if (err == EBUSY) {
+			ebusy++;
+		} else {
+			other++;
+			TH_LOG("TEARDOWN with a sandbox held: %s", err ? strerror(err) : "success");
+			if (!err)
+				break;
+		}
+		usleep(2000);
+	}
+	atomic_store(&c.stop, 1);
+	pthread_join(th, NULL);
+	TH_LOG("%d TEARDOWNs (%d EBUSY) during %ld ACQUIRE/LOOKUP/RELEASE cycles", tries, ebusy,
+	       c.cycles);
+	EXPECT_EQ(tries, ebusy);
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(0, c.enodev) TH_LOG("the sandboxes saw ENODEV %ld times", c.enodev);
+	EXPECT_EQ(0, atomic_load(&c.bad)) TH_LOG("line %d: %s", atomic_load(&c.bad), c.why);
+	EXPECT_LT(0, c.cycles) TH_LOG("no cycle ran next to the TEARDOWNs");
+	if (other)
+		return;		/* the pool is gone: nothing more to check */
+	EXPECT_EQ(0, cgp_release(e->dev, "held", 0));
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(st.acquired, st.released);
+	unload(_metadata, e, 0);
+}
+
+/* --- adoption takes only the pool's own cgroups ----------------------------------- */
+
+TEST_F_TIMEOUT(safety, adoption_marked_only, 180)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_acquire a, kept;
+	struct rund_cgpool_lookup l;
+	struct rund_cgpool_stats st;
+	char foreign[PATH_MAX], dir[PATH_MAX], line[512];
+	struct stat sb;
+	int n, err;
+
+	if (!e->ok)
+		return;
+	ASSERT_EQ(0, rt_path(foreign, sizeof(foreign), e->pool, "foreign"));
+	ASSERT_EQ(0, rt_mkdir_cg(foreign)) TH_LOG("mkdir %s: %s", foreign, strerror(errno));
+	cgp_kmsg_count(e->kmsg, "", line, sizeof(line));	/* drain */
+	pool_up(_metadata, e, 2, 1, 0);
+	n = cgp_kmsg_count(e->kmsg, "foreign", line, sizeof(line));
+	EXPECT_EQ(1, n) TH_LOG("want one dmesg line naming 'foreign' at SETUP, got %d (%s)", n,
+			       line);
+	TH_LOG("dmesg: %s", line);
+	stats_balanced(_metadata, e, "after SETUP", &st);
+	EXPECT_EQ(0ULL, st.adopted) log_stats(_metadata, "foreign child adopted", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(2ULL, st.total);
+	EXPECT_EQ(ENOENT, cgp_release(e->dev, "foreign", 0));
+	EXPECT_EQ(ENOENT, cgp_lookup(e->dev, "foreign", 0, &l));
+	err = cgp_acquire(e->dev, "foreign", 0, NULL, &a);
+	if (e->rename) {
+		EXPECT_EQ(EEXIST, err) TH_LOG("ACQUIRE of the foreign child's name: %s",
+					      err ? strerror(err) : "success");
+	} else {
+		/* claims keep the idle name: no directory to collide with */
+		TH_LOG("ACQUIRE 'foreign' without rename: %s (path %s)",
+		       err ? strerror(err) : "ok", err ? "-" : a.path);
+	}
+	if (!err) {
+		EXPECT_EQ(0, cgp_release(e->dev, "foreign", 0));
+	}
+	unload(_metadata, e, 0);
+	EXPECT_EQ(0, stat(foreign, &sb)) TH_LOG("TEARDOWN + rmmod removed %s", foreign);
+
+	/* a sandbox kept over a reload is the pool's: adopted; the foreign child is not */
+	reload(_metadata, e, 2, 1);
+	ASSERT_EQ(0, cgp_acquire(e->dev, "kept", 0, NULL, &kept));
+	ASSERT_EQ(0, cgp_teardown(e->dev, RUND_CGPOOL_TEARDOWN_KEEP_BUSY));
+	close(e->dev);
+	e->dev = -1;
+	ASSERT_EQ(0, cgp_unload());
+	e->loaded = 0;
+	ASSERT_EQ(0, rt_path(dir, sizeof(dir), e->pool, kept.path));
+	EXPECT_EQ(0, stat(dir, &sb)) TH_LOG("KEEP_BUSY removed %s", dir);
+	cgp_kmsg_count(e->kmsg, "", line, sizeof(line));
+	reload(_metadata, e, 2, 1);
+	n = cgp_kmsg_count(e->kmsg, "foreign", line, sizeof(line));
+	EXPECT_EQ(1, n) TH_LOG("want one dmesg line naming 'foreign' at SETUP, got %d (%s)", n,
+			       line);
+	stats_balanced(_metadata, e, "after the second SETUP", &st);
+	EXPECT_EQ(1ULL, st.adopted) log_stats(_metadata, "want 'kept' adopted, only it", &st);
+	EXPECT_EQ(1ULL, st.busy);
+	ASSERT_EQ(0, cgp_lookup(e->dev, "kept", 0, &l)) TH_LOG("'kept' not adopted");
+	EXPECT_EQ(kept.id, l.id);
+	EXPECT_STREQ(kept.path, l.path);
+	EXPECT_EQ(ENOENT, cgp_lookup(e->dev, "foreign", 0, &l));
+	EXPECT_EQ(ENOENT, cgp_release(e->dev, "foreign", 0));
+	EXPECT_EQ(0, cgp_release(e->dev, "kept", 0));
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	unload(_metadata, e, 0);
+	EXPECT_EQ(0, stat(foreign, &sb)) TH_LOG("TEARDOWN + rmmod removed %s", foreign);
+	EXPECT_EQ(0, rmdir(foreign)) TH_LOG("rmdir %s: %s", foreign, strerror(errno));
+}
+
+TEST_HARNESS_MAIN
