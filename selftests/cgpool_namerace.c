@@ -35,9 +35,10 @@
  *
  * Runs under both policies (fixture variants). Asserts: no mismatch, checked writes > 0,
  * no ACQUIRE/RELEASE error, STATS balanced with acquired == released == the cycles done,
- * and TEARDOWN + rmmod leave the pool dir empty. On v2 without rename support (a stock
- * kernel: STATS pool_flags lacks RUND_CGPOOL_POOL_RENAME) a sandbox's path is its idle
- * name, not NAME: the test skips.
+ * and TEARDOWN + rmmod leave the pool dir empty. On v2 the test remounts the hierarchy
+ * with the patched kernel's allow_rename for its duration; without rename support (a
+ * stock kernel: STATS pool_flags lacks RUND_CGPOOL_POOL_RENAME) a sandbox's path is its
+ * idle name, not NAME: the test skips.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -412,6 +413,8 @@ FIXTURE(race) {
 	char root[PATH_MAX];
 	char pool[PATH_MAX];
 	int v2, sep, dev, ok, rename, rootfd;
+	int remounted;		/* v2 remounted with allow_rename here (patched kernel) */
+	char opts[512];		/* the cgroup2 mount's options before */
 	struct shared *sh;
 	pid_t writers[MAX_WRITERS];
 };
@@ -449,6 +452,17 @@ FIXTURE_SETUP(race)
 	ASSERT_TRUE(!err || err == EEXIST) TH_LOG("insmod: %s", strerror(err));
 	self->dev = cgp_open();
 	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", RUND_CGPOOL_DEVICE, strerror(errno));
+	/*
+	 * On v2 a pool renames only with the patched kernel's allow_rename mount option
+	 * (the module renames through the VFS): turn it on for this test and back off at
+	 * the end, so the race runs on v2 too. Without it (a stock kernel) the test skips.
+	 */
+	if (self->v2 && rt_v2_has_rename()) {
+		ASSERT_EQ(0, rt_v2_mount_opts(self->root, self->opts, sizeof(self->opts)));
+		ASSERT_EQ(0, rt_v2_set_rename(self->root, self->opts, 1))
+			TH_LOG("remount %s allow_rename: %s", self->root, strerror(errno));
+		self->remounted = 1;
+	}
 	self->rootfd = open(self->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, self->rootfd);
 	ASSERT_GT((int)sizeof(self->pool),
@@ -519,6 +533,9 @@ FIXTURE_TEARDOWN(race)
 	}
 	if (self->rootfd >= 0)
 		close(self->rootfd);
+	if (self->remounted)
+		EXPECT_EQ(0, rt_v2_set_rename(self->root, self->opts, 0))
+			TH_LOG("remount %s without allow_rename: %s", self->root, strerror(errno));
 	if (self->sh)
 		munmap(self->sh, sizeof(*self->sh));
 	if (!self->ok)

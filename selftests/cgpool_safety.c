@@ -28,6 +28,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -46,6 +47,8 @@ struct senv {
 	pid_t kids[MAX_KIDS];
 	int nkids;
 	int pid_max;		/* saved pid_max, 0: not changed */
+	int remounted;		/* v2 remounted with allow_rename: restore @opts */
+	char opts[512];
 };
 
 static void env_setup(struct __test_metadata *_metadata, struct senv *e)
@@ -123,6 +126,10 @@ static void env_teardown(struct __test_metadata *_metadata, struct senv *e)
 		cgp_teardown(e->dev, RUND_CGPOOL_TEARDOWN_KEEP_BUSY);
 		close(e->dev);
 		e->dev = -1;
+	}
+	if (e->remounted) {
+		EXPECT_EQ(0, rt_v2_set_rename(e->root, e->opts, 0)) TH_LOG("restoring %s", e->opts);
+		e->remounted = 0;
 	}
 	if (e->kmsg >= 0)
 		close(e->kmsg);
@@ -795,6 +802,64 @@ TEST_F_TIMEOUT(safety, recycle_check_failure_keeps_pool, 120)
 	EXPECT_EQ(st0.destroyed, st.destroyed);
 	EXPECT_EQ(4ULL, st.idle) log_stats(_metadata, "idle is not back to the pool size", &st);
 	EXPECT_EQ(0ULL, st.busy);
+}
+
+/* --- a claim is a rename userland sees ------------------------------------------------ */
+
+/* IN_MOVED_FROM / IN_MOVED_TO events for @name queued on inotify fd @in */
+static void count_moves(int in, const char *name, int *from, int *to)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (!ev->len || strcmp(ev->name, name))
+				continue;
+			*from += !!(ev->mask & IN_MOVED_FROM);
+			*to += !!(ev->mask & IN_MOVED_TO);
+		}
+}
+
+/*
+ * Visible cgroups are renamed only through the VFS, so a claim and an unclaim are
+ * renames every cgroupfs watcher sees (cAdvisor and systemd use inotify), and the dcache
+ * holds no dentry under the old name. The fast backend before ABI 2 renamed behind the
+ * VFS: no event at all, and a dentry left under the old name.
+ */
+TEST_F_TIMEOUT(safety, claim_is_a_visible_rename, 120)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_acquire a;
+	int in, from = 0, to = 0;
+	char path[PATH_MAX];
+
+	if (!e->ok)
+		return;
+	if (e->v2 && rt_v2_has_rename()) {
+		ASSERT_EQ(0, rt_v2_mount_opts(e->root, e->opts, sizeof(e->opts)));
+		ASSERT_EQ(0, rt_v2_set_rename(e->root, e->opts, 1)) TH_LOG("%s", strerror(errno));
+		e->remounted = 1;
+	}
+	pool_up(_metadata, e, 2, 0, RUND_CGPOOL_SETUP_RECYCLE);
+	if (!e->rename)
+		SKIP(return, "v2 without rename (stock kernel): claims keep the idle name");
+	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ASSERT_LE(0, in);
+	ASSERT_LE(0, inotify_add_watch(in, e->pool, IN_MOVED_FROM | IN_MOVED_TO));
+	ASSERT_EQ(0, cgp_acquire(e->dev, "seen", 0, NULL, &a));
+	ASSERT_STREQ("seen", a.path);
+	count_moves(in, "seen", &from, &to);
+	EXPECT_EQ(1, to) TH_LOG("claim: %d IN_MOVED_TO 'seen' events", to);
+	ASSERT_EQ(0, cgp_release(e->dev, "seen", 0));	/* recycle: renamed back */
+	count_moves(in, "seen", &from, &to);
+	EXPECT_EQ(1, from) TH_LOG("unclaim: %d IN_MOVED_FROM 'seen' events", from);
+	ASSERT_EQ(0, rt_path(path, sizeof(path), e->pool, "seen"));
+	EXPECT_EQ(-1, access(path, F_OK));
+	EXPECT_EQ(ENOENT, errno);
+	close(in);
 }
 
 /* --- an idle cgroup removed behind the pool's back ---------------------------------- */

@@ -61,31 +61,6 @@ static int find_root(char *root, size_t len, char *opts, size_t olen, int *v2)
 	return found ? 0 : -1;
 }
 
-static int kernel_has_v2_rename(void)
-{
-	return rt_file_has_line("/sys/kernel/cgroup", "features", "allow_rename") == 1;
-}
-
-/* Remount the v2 hierarchy with or without allow_rename, keeping its other options. */
-static int v2_set_rename(const char *root, const char *opts, int on)
-{
-	char buf[512] = "", copy[512], *tok, *save;
-
-	snprintf(copy, sizeof(copy), "%s", opts);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "allow_rename") || !strcmp(tok, "rw") ||
-		    !strncmp(tok, "relatime", 8))
-			continue;
-		strncat(buf, tok, sizeof(buf) - strlen(buf) - 2);
-		strcat(buf, ",");
-	}
-	if (on)
-		strncat(buf, "allow_rename", sizeof(buf) - strlen(buf) - 1);
-	else if (buf[0])
-		buf[strlen(buf) - 1] = '\0';
-	return mount(NULL, root, NULL, MS_REMOUNT, buf);
-}
-
 static int exists(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
@@ -135,11 +110,11 @@ FIXTURE_SETUP(rn)
 
 	ASSERT_EQ(0, find_root(self->root, sizeof(self->root), self->opts, sizeof(self->opts),
 			       &self->v2)) TH_LOG("no cgroup hierarchy mounted");
-	self->v2_rename = self->v2 && kernel_has_v2_rename();
+	self->v2_rename = self->v2 && rt_v2_has_rename();
 	if (self->v2 && !self->v2_rename && !access("/rund/expect-patched", F_OK))
 		ASSERT_TRUE(0) TH_LOG("patched kernel without allow_rename in cgroup features");
 	if (self->v2_rename)
-		ASSERT_EQ(0, v2_set_rename(self->root, self->opts, 1))
+		ASSERT_EQ(0, rt_v2_set_rename(self->root, self->opts, 1))
 			TH_LOG("remount with allow_rename: %s", strerror(errno));
 	snprintf(name, sizeof(name), "rename-%d", getpid());
 	ASSERT_EQ(0, rt_path(self->top, sizeof(self->top), self->root, name));
@@ -154,7 +129,7 @@ FIXTURE_TEARDOWN(rn)
 	rm_tree(self->top);
 	rm_tree(self->other);
 	if (self->v2_rename)
-		v2_set_rename(self->root, self->opts, 0);
+		rt_v2_set_rename(self->root, self->opts, 0);
 }
 
 static int can_rename(struct __test_metadata *_metadata, FIXTURE_DATA(rn) *self)
@@ -175,12 +150,12 @@ TEST_F(rn, v2_without_option_eperm)
 	ASSERT_EQ(0, rt_path(a, sizeof(a), self->top, "a"));
 	ASSERT_EQ(0, rt_mkdir_cg(a));
 	if (self->v2_rename)
-		ASSERT_EQ(0, v2_set_rename(self->root, self->opts, 0));
+		ASSERT_EQ(0, rt_v2_set_rename(self->root, self->opts, 0));
 	EXPECT_EQ(EPERM, rename_err(self->top, "a", self->top, "b"));
 	EXPECT_TRUE(exists(self->top, "a"));
 	EXPECT_FALSE(exists(self->top, "b"));
 	if (self->v2_rename)
-		ASSERT_EQ(0, v2_set_rename(self->root, self->opts, 1));
+		ASSERT_EQ(0, rt_v2_set_rename(self->root, self->opts, 1));
 }
 
 /* Each bad input fails with its documented errno and leaves the tree as it was. */

@@ -9,13 +9,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <mntent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 /* @buf = "@dir/@name"; 0, or -1 with ENAMETOOLONG when it does not fit. */
 static inline int rt_path(char *buf, size_t len, const char *dir, const char *name)
@@ -196,6 +198,53 @@ static inline int rt_kmsg_read(int fd, const char *prefix, const char *needle, c
 		}
 	}
 	return n;
+}
+
+/* The patched kernel's cgroup2 can rename (mount option allow_rename, patch 2). */
+static inline int rt_v2_has_rename(void)
+{
+	return rt_file_has_line("/sys/kernel/cgroup", "features", "allow_rename") == 1;
+}
+
+/*
+ * Remount the v2 hierarchy at @root with (@on) or without allow_rename, keeping the other
+ * options of @opts (its mount options as /proc/self/mounts shows them). 0 or -1 (errno).
+ */
+static inline int rt_v2_set_rename(const char *root, const char *opts, int on)
+{
+	char buf[512] = "", copy[512], *tok, *save;
+
+	snprintf(copy, sizeof(copy), "%s", opts);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "allow_rename") || !strcmp(tok, "rw") ||
+		    !strncmp(tok, "relatime", 8))
+			continue;
+		strncat(buf, tok, sizeof(buf) - strlen(buf) - 2);
+		strcat(buf, ",");
+	}
+	if (on)
+		strncat(buf, "allow_rename", sizeof(buf) - strlen(buf) - 1);
+	else if (buf[0])
+		buf[strlen(buf) - 1] = '\0';
+	return mount(NULL, root, NULL, MS_REMOUNT, buf);
+}
+
+/* The mount options of the cgroup2 mount at @root into @opts; 0 or -1. */
+static inline int rt_v2_mount_opts(const char *root, char *opts, size_t len)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while ((m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2") && !strcmp(m->mnt_dir, root)) {
+			snprintf(opts, len, "%s", m->mnt_opts);
+			ret = 0;
+		}
+	endmntent(f);
+	return ret;
 }
 
 #endif /* RUND_TEST_H */
