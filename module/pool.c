@@ -222,6 +222,9 @@ static void rund_pool_free(struct rund_pool *p)
 	list_for_each_entry_safe(cg, tmp, &p->idle, node)
 		rund_cg_destroy(p, cg);
 	hash_for_each_safe(p->by_name, bkt, h, cg, hname) {
+		/* a doomed cgroup keeps its name hashed: it is freed with p->stuck */
+		if (cg->state == RUND_CG_STUCK)
+			continue;
 		kfree(cg);
 		module_put(THIS_MODULE);
 	}

@@ -14,11 +14,19 @@
 
 #include "pool.h"
 
-/* rmdir @cg's directory; on success it no longer counts in the pool. */
+/*
+ * rmdir @cg's directory; on success it no longer counts in the pool. A directory that is
+ * gone already (removed behind the pool's back) counts as removed: nothing could ever
+ * remove it again.
+ */
 static int rund_cg_rmdir(struct rund_pool *p, struct rund_cg *cg)
 {
 	int err = rund_be_destroy(p, cg);
 
+	if (err == -ENOENT) {
+		pr_info_ratelimited("%s: already removed\n", cg->name);
+		err = 0;
+	}
 	if (!err) {
 		atomic64_inc(&p->destroyed);
 		atomic_long_dec(&p->nr_total);

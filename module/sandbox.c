@@ -219,6 +219,20 @@ static struct pid *rund_pidfd_pid(int fd)
 	return pid;
 }
 
+/* The process (thread group) of thread @nr, as cgroup.procs takes it, referenced. */
+static struct pid *rund_tgid_of(pid_t nr)
+{
+	struct task_struct *task;
+	struct pid *pid = NULL;
+
+	rcu_read_lock();
+	task = pid_task(find_vpid(nr), PIDTYPE_PID);
+	if (task)
+		pid = get_task_pid(task, PIDTYPE_TGID);
+	rcu_read_unlock();
+	return pid;
+}
+
 /*
  * The process ACQUIRE attaches, pinned: from a pidfd, or (deprecated, racy) resolved from
  * a pid number once, here. NULL for none; ERR_PTR with one dmesg line on failure.
@@ -238,7 +252,7 @@ static struct pid *rund_target(const struct rund_cgpool_acquire *a)
 			return pid;
 		}
 	} else if (a->pid) {
-		pid = a->pid > 0 ? find_get_pid(a->pid) : NULL;
+		pid = a->pid > 0 ? rund_tgid_of(a->pid) : NULL;
 		if (!pid) {
 			rund_bad("ACQUIRE '%s': no process with pid %d\n", a->name, a->pid);
 			return ERR_PTR(-ESRCH);
@@ -517,6 +531,16 @@ int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r)
 	if (!cg)
 		return -ENOENT;
 	err = rund_fault(RUND_FAULT_RELEASE_CHECK) ?: rund_cg_populated(p, cg->name);
+	if (err == -ENOENT) {
+		/* the runtime removed it itself: the sandbox is released all the same */
+		rund_bad("RELEASE '%s': cgroup %s was removed already\n", cg->sandbox, cg->name);
+		rund_unbusy(p, cg);
+		atomic64_inc(&p->destroyed);
+		atomic_long_dec(&p->nr_total);
+		kfree(cg);
+		module_put(THIS_MODULE);
+		return 0;
+	}
 	if (err) {
 		if (err > 0)
 			rund_bad("RELEASE '%s': cgroup %s still has tasks or child cgroups\n",

@@ -9,7 +9,9 @@
  * BPF program attached to the cgroup (runc's and crun's device filters), an owner, group
  * or mode changed on its directory or on any of its files (delegation chowns
  * cgroup.procs, which would let the last tenant's uid move tasks into the next tenant's
- * cgroup), an xattr other than the pool's own. What stays is documented in the uapi
+ * cgroup), an xattr other than the pool's own, and any setting of rund_fresh_v2/v1
+ * below that does not read as in a new cgroup (a subtree_control left enabled would make
+ * every later attach fail: v2 has no internal processes). What stays is documented in the uapi
  * header: the cgroup id and cumulative counters.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -112,6 +114,88 @@ static int rund_attrs_changed(struct rund_pool *p, struct rund_cg *cg, struct fi
 	if (t.first)
 		pr_info("%s: owner, mode or xattrs changed on %s\n", cg->name, t.first);
 	return !!t.first;
+}
+
+/*
+ * Settings a runtime may change that no reset here covers, with what a new cgroup reads
+ * (first line); NULL: what the pool directory reads (inherited at creation). Files the
+ * cgroup does not have are skipped.
+ */
+struct rund_fresh {
+	const char *file;
+	const char *val;
+};
+
+static const struct rund_fresh rund_fresh_v2[] = {
+	{ "cgroup.subtree_control", "" },
+	{ "cgroup.type", "domain" },
+	{ "cgroup.max.descendants", "max" },
+	{ "cgroup.max.depth", "max" },
+	{ "memory.swap.high", "max" },
+	{ "memory.zswap.max", "max" },
+	{ "cpu.max.burst", "0" },
+	{ "cpu.uclamp.min", "0.00" },
+	{ "cpu.uclamp.max", "max" },
+	{ "io.latency", "" },
+	{ "io.prio.class", "no-change" },
+	{ "cpuset.cpus.partition", "member" },
+};
+
+static const struct rund_fresh rund_fresh_v1[] = {
+	{ "notify_on_release", NULL },
+	{ "cgroup.clone_children", NULL },
+	{ "memory.swappiness", NULL },
+	{ "memory.oom_control", NULL },		/* oom_kill_disable */
+	{ "memory.move_charge_at_immigrate", "0" },
+	{ "memory.use_hierarchy", "1" },
+	{ "cpuset.cpu_exclusive", "0" },
+	{ "cpuset.mem_exclusive", "0" },
+	{ "cpuset.mem_hardwall", "0" },
+	{ "cpuset.memory_migrate", "0" },
+	{ "cpuset.memory_spread_page", "0" },
+	{ "cpuset.memory_spread_slab", "0" },
+	{ "cpuset.sched_load_balance", "1" },
+	{ "cpu.rt_runtime_us", "0" },
+	{ "cpu.cfs_burst_us", "0" },
+};
+
+/* The first line of @file of cgroup @cg (NULL: the pool dir) into @buf, or -errno. */
+static int rund_first_line(struct rund_pool *p, const char *cg, const char *file,
+			   char *buf, size_t len)
+{
+	ssize_t n = rund_cg_read(p, cg, file, buf, len);
+
+	if (n < 0)
+		return n;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* 1 when a setting of rund_fresh_* differs from a new cgroup's, 0, or -errno */
+static int rund_settings_changed(struct rund_pool *p, struct rund_cg *cg)
+{
+	const struct rund_fresh *t = p->v2 ? rund_fresh_v2 : rund_fresh_v1;
+	size_t i, n = p->v2 ? ARRAY_SIZE(rund_fresh_v2) : ARRAY_SIZE(rund_fresh_v1);
+	char now[64], want[64];
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (!rund_cg_has(p, cg->name, t[i].file))
+			continue;
+		err = rund_first_line(p, cg->name, t[i].file, now, sizeof(now));
+		if (!err && !t[i].val)
+			err = rund_first_line(p, NULL, t[i].file, want, sizeof(want));
+		else if (!err)
+			strscpy(want, t[i].val, sizeof(want));
+		if (err)
+			return err;
+		if (strcmp(now, want)) {
+			pr_info("%s: %s reads '%s', a new cgroup '%s'\n", cg->name, t[i].file,
+				now, want);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* Write @val to every "KEY ..." line's KEY of @file (io.max, blkio.throttle.*). */
@@ -222,6 +306,8 @@ int rund_scrub(struct rund_pool *p, struct rund_cg *cg)
 	}
 	if (!ret)
 		ret = rund_attrs_changed(p, cg, dir);
+	if (!ret)
+		ret = rund_settings_changed(p, cg);
 	if (ret > 0)
 		ret = -EUCLEAN;
 	if (!ret)

@@ -542,6 +542,33 @@ TEST_F_TIMEOUT(carry, oom_group, 120)
 	EXPECT_STREQ("0", val(self->d2, "memory.oom.group"));
 }
 
+/*
+ * A setting no reset covers: v2 cgroup.subtree_control (a controller left enabled in it
+ * would make every later attach fail: no internal processes on v2), v1 notify_on_release.
+ * A recycling pool replaces such a cgroup; t2 holds a process either way.
+ */
+TEST_F_TIMEOUT(carry, settings, 120)
+{
+	const char *file = self->v2 ? "cgroup.subtree_control" : "notify_on_release";
+	const char *set = self->v2 ? "+memory" : "1";
+	const char *fresh = self->v2 ? "" : "0";
+	pid_t child;
+
+	if (!self->ok)
+		return;
+	acquire_t1(_metadata, self, NULL);
+	ASSERT_STREQ(fresh, val(self->d1, file));
+	ASSERT_EQ(0, rt_write_file(self->d1, file, set)) TH_LOG("%s: %s", file, strerror(errno));
+	ASSERT_STRNE(fresh, val(self->d1, file));
+	ASSERT_LE(0, release_reacquire(_metadata, self, variant, REPLACE, file));
+	EXPECT_STREQ(fresh, val(self->d2, file));
+	child = rt_spawn_sleeper();
+	ASSERT_LT(0, child);
+	EXPECT_EQ(0, rt_attach(self->d2, child)) TH_LOG("attach to t2: %s", strerror(errno));
+	EXPECT_EQ(0, rt_attach(self->root, child));
+	rt_kill_wait(child);
+}
+
 TEST_F_TIMEOUT(carry, hugetlb_limit, 120)
 {
 	const char *file = self->v2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes";

@@ -1021,6 +1021,70 @@ TEST_F_TIMEOUT(abort, undo_fails, 120)
 	unload(_metadata, e, 0);
 }
 
+/*
+ * A doomed cgroup (its ACQUIRE failed, the rename back and every rmdir too) keeps its
+ * sandbox name reserved. TEARDOWN with KEEP_BUSY leaves it in place as a plain cgroup:
+ * it must be freed once and its module reference dropped once (a double free and a
+ * double module_put before the fix: refcount underflow, a WARNING; KASAN on the debug
+ * kernel), and the module must unload.
+ */
+TEST_F_TIMEOUT(safety, doomed_then_teardown_keep_busy, 120)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_limits lim = { .mask = RUND_CGPOOL_LIM_CPUSET_CPUS };
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_stats st;
+	char dir[PATH_MAX];
+
+	if (!e->ok)
+		return;
+	ASSERT_EQ(0, cgp_fault("")) TH_LOG("fault knob: %s", strerror(errno));
+	pool_up(_metadata, e, 2, 0, 0);
+	snprintf(lim.cpuset_cpus, sizeof(lim.cpuset_cpus), "999");
+	ASSERT_EQ(0, cgp_fault("unclaim:1,destroy:1000"));
+	EXPECT_EQ(ERANGE, cgp_acquire(e->dev, "doomed", 0, &lim, &a));
+	ASSERT_EQ(0, cgp_stats(e->dev, &st));
+	EXPECT_EQ(1ULL, st.stuck) log_stats(_metadata, "not parked", &st);
+	EXPECT_EQ(EEXIST, cgp_acquire(e->dev, "doomed", 0, NULL, &a)) TH_LOG("name not reserved");
+	EXPECT_EQ(0, cgp_teardown(e->dev, RUND_CGPOOL_TEARDOWN_KEEP_BUSY));
+	ASSERT_EQ(0, cgp_fault(""));
+	close(e->dev);
+	e->dev = -1;
+	EXPECT_EQ(0, cgp_unload()) TH_LOG("rmmod: %s", strerror(errno));
+	e->loaded = 0;
+	/* left behind as a plain cgroup under whichever name it had */
+	rm_children(e->pool);
+	ASSERT_EQ(0, rt_path(dir, sizeof(dir), e->pool, "doomed"));
+	EXPECT_NE(0, access(dir, F_OK));
+}
+
+/*
+ * A runtime that removes its sandbox's cgroup itself and then releases it: the sandbox
+ * is released (the cgroup is gone all the same), counted as destroyed, and nothing keeps
+ * the name or the module (before the fix: RELEASE said ENOENT, the sandbox stayed busy
+ * forever, TEARDOWN said EBUSY).
+ */
+TEST_F_TIMEOUT(safety, release_after_runtime_removed_it, 120)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_stats st;
+	char dir[PATH_MAX];
+
+	if (!e->ok)
+		return;
+	pool_up(_metadata, e, 2, 0, 0);
+	ASSERT_EQ(0, cgp_acquire(e->dev, "gone", 0, NULL, &a));
+	ASSERT_EQ(0, rt_path(dir, sizeof(dir), e->pool, a.path));
+	ASSERT_EQ(0, rmdir(dir)) TH_LOG("rmdir %s: %s", dir, strerror(errno));
+	EXPECT_EQ(0, cgp_release(e->dev, "gone", 0));
+	stats_balanced(_metadata, e, "after RELEASE", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(0ULL, st.stuck);
+	not_held(_metadata, e, "gone");
+	unload(_metadata, e, 0);
+}
+
 /* --- TEARDOWN refused while sandboxes work ---------------------------------------- */
 
 struct churn {

@@ -22,7 +22,8 @@
  *              both a pid and ACQUIRE_PIDFD
  *   ENAMETOOLONG name not NUL-terminated within NAME_MAX + 1 bytes
  *   EEXIST     ACQUIRE: the name is in use (pool sandbox or foreign directory)
- *   ENOENT     RELEASE/LOOKUP: no acquired sandbox has that name or id
+ *   ENOENT     RELEASE/LOOKUP: no acquired sandbox has that name or id (RELEASE of a
+ *              sandbox whose cgroup the runtime removed itself succeeds)
  *   ESRCH      ACQUIRE: the process of the pidfd has exited (its pid may have been
  *              reused: nothing is attached), or the pid does not exist
  *   EBADF      ACQUIRE: pidfd is not an open pidfd; SETUP: dirfd is not an open fd
@@ -93,7 +94,12 @@ struct rund_cgpool_limits {
  * RUND_CGPOOL_SETUP_RECYCLE: released cgroups are reused. The worker resets every limit
  * the pool manages plus memory.oom.group, hugetlb limits and io.max, and replaces (removes
  * and remakes) a cgroup that has a BPF program attached, an owner, group or mode changed
- * on it or one of its files, an xattr it did not set, or memory it cannot reclaim. What
+ * on it or one of its files, an xattr it did not set, a setting it does not reset that
+ * reads unlike a new cgroup's (v2: cgroup.subtree_control, cgroup.max.*, memory.swap.high,
+ * memory.zswap.max, cpu.max.burst, cpu.uclamp.*, io.latency, io.prio.class,
+ * cpuset.cpus.partition; v1: notify_on_release, clone_children, swappiness, oom_control,
+ * move_charge_at_immigrate, the cpuset flags, cpu.rt_runtime_us, cpu.cfs_burst_us), or
+ * memory it cannot reclaim. What
  * still carries over to the next sandbox: the cgroup id and the cumulative counters
  * (cpu.stat, memory.events, memory.stat, memory.peak, pids.events, io.stat; v1
  * cpuacct.*, memory.failcnt is reset). Use it only where one tenant reuses its cgroups
