@@ -274,6 +274,7 @@ static struct rund_pool *rund_pool_alloc(const struct rund_cgpool_setup *s)
 	p->mkdir = s->flags & RUND_CGPOOL_SETUP_MKDIR;
 	p->cred = get_current_cred();
 	spin_lock_init(&p->lock);
+	mutex_init(&p->attach_lock);
 	INIT_LIST_HEAD(&p->idle);
 	init_waitqueue_head(&p->idle_wq);
 	INIT_LIST_HEAD(&p->stuck);

@@ -30,6 +30,7 @@
 #include <linux/hashtable.h>
 #include <linux/limits.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/printk.h>
 #include <linux/refcount.h>
@@ -86,6 +87,12 @@ struct rund_pool {
 	struct rund_cgpool_limits defaults;
 
 	spinlock_t lock;		/* idle, by_name, by_id, cg->state, closing */
+	/*
+	 * ACQUIREs with a process: the one-sandbox check, the attach and the BUSY
+	 * tracking as one step, so that two ACQUIREs of one process cannot both pass
+	 * the check before either has attached it. Outside p->lock; the attach sleeps.
+	 */
+	struct mutex attach_lock;
 	struct list_head idle;
 	wait_queue_head_t idle_wq;	/* ACQUIREs waiting out a recycle backlog */
 	DECLARE_HASHTABLE(by_name, 10);

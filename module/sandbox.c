@@ -442,10 +442,17 @@ int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
 		}
 	}
 	if (pid) {
-		err = rund_be_attach(p, cg, pid);
+		/* the check above was early exit only: this one holds until BUSY */
+		mutex_lock(&p->attach_lock);
+		err = rund_pid_check(p, pid, a->name);
+		if (!err) {
+			err = rund_be_attach(p, cg, pid);
+			if (err)
+				rund_bad("ACQUIRE '%s': attaching pid %d failed: %d\n",
+					 a->name, pid_vnr(pid), err);
+		}
 		if (err) {
-			rund_bad("ACQUIRE '%s': attaching pid %d failed: %d\n",
-				 a->name, pid_vnr(pid), err);
+			mutex_unlock(&p->attach_lock);
 			goto fail;
 		}
 	}
@@ -458,6 +465,8 @@ int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
 		       (p->rename ? RUND_CGPOOL_OUT_RENAMED : 0);
 	strscpy(a->path, cg->name, sizeof(a->path));
 	rund_cg_track_busy(p, cg, a->name);
+	if (pid)
+		mutex_unlock(&p->attach_lock);
 	atomic64_inc(&p->acquired);
 	goto out;
 fail:

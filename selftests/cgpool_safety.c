@@ -7,6 +7,7 @@
  *   pidfd_exited_pid_reused     a pidfd of an exited process whose number was reused: ESRCH,
  *                               the newcomer stays where it is
  *   pidfd_reuse_during_attach   the same race inside ACQUIRE (attach_delay_ms knob)
+ *   one_process_two_acquires    two ACQUIREs of one process at once: one wins, one EBUSY
  *   release_during_acquire      RELEASE racing ACQUIRE of one name (use-after-free)
  *   recycle_check_failure_keeps_pool  a failed recycle check does not break the counts
  *   vanished_idle_cgroup        an idle cgroup rmdir'ed by hand is skipped, never ENOENT
@@ -514,6 +515,7 @@ TEST_F_TIMEOUT(safety, pidfd_exited_pid_reused, 180)
 
 /* ACQUIRE in a thread, sleeping in the module's attach_delay_ms */
 struct racer {
+	const char *name;	/* NULL: "racer" */
 	int dev, pfd, err;
 	struct rund_cgpool_acquire a;
 	atomic_int tid, go, done;
@@ -529,7 +531,7 @@ static void *racer_fn(void *arg)
 	while (!atomic_load(&r->go))
 		usleep(1000);
 	t0 = now_ms();
-	r->err = cgp_acquire_pidfd(r->dev, "racer", r->pfd, NULL, &r->a);
+	r->err = cgp_acquire_pidfd(r->dev, r->name ?: "racer", r->pfd, NULL, &r->a);
 	r->ms = now_ms() - t0;
 	atomic_store(&r->done, 1);
 	return NULL;
@@ -632,6 +634,72 @@ TEST_F_TIMEOUT(safety, pidfd_reuse_during_attach, 180)
 	stats_balanced(_metadata, e, "end", &st);
 	EXPECT_EQ(0ULL, st.busy);
 	EXPECT_EQ(st0.acquired + !r.err, st.acquired);
+	EXPECT_EQ(st.acquired, st.released);
+}
+
+/*
+ * Two ACQUIREs of one process at once, both past the early one-sandbox check before
+ * either attached it (attach_delay_ms holds each in front of its attach). A process
+ * belongs to one sandbox: exactly one ACQUIRE succeeds and the process is in its cgroup;
+ * the other fails with EBUSY and leaves nothing behind.
+ */
+TEST_F_TIMEOUT(safety, one_process_two_acquires, 180)
+{
+	struct senv *e = &self->e;
+	struct racer r[2] = { { .name = "twin-a", .err = -1 }, { .name = "twin-b", .err = -1 } };
+	struct rund_cgpool_stats st0, st;
+	pthread_t th[2];
+	uint64_t t0;
+	pid_t k;
+	int i, win;
+
+	if (!e->ok)
+		return;
+	ASSERT_EQ(0, cgp_attach_delay(0)) TH_LOG("attach_delay_ms knob: %s (module without "
+						 "RUND_FAULT_INJECT=y?)", strerror(errno));
+	pool_up(_metadata, e, 4, 2, 0);
+	stats_balanced(_metadata, e, "start", &st0);
+	k = kid(e);
+	ASSERT_LT(0, k);
+	ASSERT_EQ(0, cgp_attach_delay(ATTACH_DELAY_MS / 2));
+	for (i = 0; i < 2; i++) {
+		r[i].dev = e->dev;
+		r[i].pfd = cgp_pidfd_open(k);
+		ASSERT_LE(0, r[i].pfd) TH_LOG("pidfd_open: %s", strerror(errno));
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &r[i]));
+	}
+	for (i = 0; i < 2; i++)
+		atomic_store(&r[i].go, 1);
+	t0 = now_ms();
+	while (now_ms() - t0 < 3000 && (in_ioctl(r[0].tid) != 1 || in_ioctl(r[1].tid) != 1))
+		usleep(1000);
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		close(r[i].pfd);
+	}
+	ASSERT_EQ(0, cgp_attach_delay(0));
+	TH_LOG("twin-a: %s in %llu ms, twin-b: %s in %llu ms",
+	       r[0].err ? strerror(r[0].err) : "acquired", (unsigned long long)r[0].ms,
+	       r[1].err ? strerror(r[1].err) : "acquired", (unsigned long long)r[1].ms);
+	EXPECT_EQ(1, !r[0].err + !r[1].err) TH_LOG("one process in %d sandboxes",
+						   !r[0].err + !r[1].err);
+	win = r[0].err ? 1 : 0;
+	EXPECT_EQ(EBUSY, r[!win].err);
+	if (!r[win].err) {
+		EXPECT_TRUE(in_cgroup(e, k, r[win].a.path))
+			TH_LOG("pid %d is not in the winner's cgroup %s", k, r[win].a.path);
+	}
+	/* RELEASE wants an empty cgroup */
+	ASSERT_EQ(0, rt_attach(e->root, k));
+	for (i = 0; i < 2; i++) {
+		if (!r[i].err) {
+			EXPECT_EQ(0, cgp_release(e->dev, r[i].name, 0));
+		} else {
+			not_held(_metadata, e, r[i].name);
+		}
+	}
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
 	EXPECT_EQ(st.acquired, st.released);
 }
 
