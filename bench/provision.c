@@ -36,8 +36,8 @@
  *
  * --one-write (mkdir, clone3, rename): configure with one write of KEY=VALUE pairs to the
  * cgroup's rund.config (patched kernels) instead of one write per knob; the keys are those
- * of the knobs DIR has. It is what lets a hierarchy mounted "lightweight", whose new
- * cgroups have no per-controller files, be used at all.
+ * of the knobs DIR has (lightweight children of a parent with rund.lightweight=1 have
+ * those files, but not the others).
  *
  * Each (threads) point runs --warmup discarded repetitions and then --reps measured ones,
  * tearing everything down in between (kill + reap, rmdir or RELEASE). After each timed

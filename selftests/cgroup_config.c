@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cgroup_config: the aggregated sandbox cgroup (patches/host 0006): rund.config and the
- * "lightweight" mount option, on v2 and v1 (co-mounted or separate hierarchies).
+ * cgroup_config: the aggregated sandbox cgroup (patches/host 0007): rund.config and the
+ * per-parent rund.lightweight, on v2 and v1 (co-mounted or separate hierarchies).
  *
  * Truth comes from the controllers' own files and from what the kernel does with the
  * limits (an OOM kill, a refused fork, cpu.stat nr_throttled, a task that stops running),
@@ -10,7 +10,7 @@
  *
  * The "cost" test prints, without asserting on them, the syscalls and time to configure
  * one sandbox through the separate files vs one rund.config write, and mkdir(2)+rmdir(2)
- * of a full vs a lightweight cgroup.
+ * of a full vs a lightweight cgroup (children of a parent with rund.lightweight=1).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -27,13 +27,12 @@
 #include "rund_test.h"
 
 #define CFG		"rund.config"
-#define KMSG_TAG	"cgroup: rund.config: "	/* pr_fmt of patch 6 */
+#define KMSG_TAG	"cgroup: rund.config: "	/* pr_fmt of patch 7 */
 
 struct hier {
 	char root[PATH_MAX];	/* mount point of the hierarchy under test */
-	char opts[512];		/* its fs options but lightweight, for remounting */
+	char opts[512];		/* its fs options, for remounting */
 	int v2;
-	int light;		/* mounted lightweight now */
 };
 
 /* cgroup2, else the v1 hierarchy with memory (the co-mounted one if there is one) */
@@ -62,9 +61,7 @@ static int find_hier(struct hier *h)
 
 			for (i = 0; i < sizeof(vfs) / sizeof(vfs[0]) && strcmp(tok, vfs[i]); i++)
 				;
-			if (!strcmp(tok, "lightweight"))
-				h->light = 1;
-			if (i < sizeof(vfs) / sizeof(vfs[0]) || !strcmp(tok, "lightweight"))
+			if (i < sizeof(vfs) / sizeof(vfs[0]))
 				continue;
 			if (h->opts[0])
 				strcat(h->opts, ",");
@@ -167,19 +164,14 @@ FIXTURE_SETUP(cfg)
 	ASSERT_EQ(0, rt_mkdir_cg(self->dir)) TH_LOG("mkdir %s: %s", self->dir, strerror(errno));
 	if (!exists(self->dir, CFG)) {
 		ASSERT_EQ(0, patched) TH_LOG("patched kernel but no %s in %s", CFG, self->dir);
-		snprintf(self->why, sizeof(self->why), "no %s: kernel without patches/host 0006", CFG);
+		snprintf(self->why, sizeof(self->why), "no %s: kernel without patches/host 0007", CFG);
 		return;
 	}
 	self->ok = 1;
 }
 
-/* a lightweight_mount that failed half-way must not leave the hierarchy lightweight */
-static int remount(const struct hier *h, int light);
-
 FIXTURE_TEARDOWN(cfg)
 {
-	if (self->ok)
-		remount(&self->h, 0);
 	rt_write_file(self->dir, CFG, "freeze=0");
 	rmdir(self->dir);
 }
@@ -551,13 +543,12 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* remount the hierarchy with its options, plus lightweight when @light */
-static int remount(const struct hier *h, int light)
+/* remount the hierarchy with its options plus @extra */
+static int remount(const struct hier *h, const char *extra)
 {
 	char opts[600];
 
-	snprintf(opts, sizeof(opts), "%s%s%s", h->opts, h->opts[0] && light ? "," : "",
-		 light ? "lightweight" : "");
+	snprintf(opts, sizeof(opts), "%s%s%s", h->opts, h->opts[0] ? "," : "", extra);
 	return mount("none", h->root, h->v2 ? "cgroup2" : "cgroup", MS_REMOUNT, opts);
 }
 
@@ -596,14 +587,46 @@ static long long median(long long *v, int n)
 	return v[n / 2];
 }
 
-TEST_F_TIMEOUT(cfg, lightweight_mount, 600)
+/* the first line of @dir/@file into @buf, without its newline; 0 or -1 */
+static int read_line(const char *dir, const char *file, char *buf, size_t len)
 {
-	static const char *const present[] = { "cgroup.procs", CFG };
-	static const char *const absent_v2[] = { "memory.max", "cpu.max", "pids.max",
-						 "cpuset.cpus", "cgroup.subtree_control" };
-	static const char *const absent_v1[] = { "memory.limit_in_bytes", "cpu.cfs_quota_us",
-						 "notify_on_release", "cgroup.clone_children" };
-	char light[PATH_MAX + 8], full[PATH_MAX + 8], later[PATH_MAX + 8], v[64];
+	if (rt_read_file(dir, file, buf, len) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* @dir/rund.lightweight reads @want */
+static void expect_light_flag(struct __test_metadata *_metadata, const char *dir, const char *want)
+{
+	char v[16];
+
+	ASSERT_EQ(0, read_line(dir, "rund.lightweight", v, sizeof(v)));
+	EXPECT_STREQ(want, v);
+}
+
+/*
+ * rund.lightweight is a property of one parent: its children created while it reads 1
+ * get a sandbox's files (and the files rund.config writes), everything else keeps the
+ * full set: the children of a lightweight cgroup, cgroups elsewhere, children created
+ * after it went back to 0. No mount option changes what a hierarchy creates.
+ */
+TEST_F_TIMEOUT(cfg, lightweight_parent, 600)
+{
+	static const char *const kept_v2[] = { "cgroup.procs", "cgroup.controllers",
+		"cgroup.type", "cgroup.stat", "cgroup.events", CFG, "memory.max", "cpu.max",
+		"pids.max", "cpuset.cpus", "memory.current", "cpu.stat" };
+	static const char *const kept_v1[] = { "cgroup.procs", "tasks", CFG,
+		"memory.limit_in_bytes", "pids.max", "memory.usage_in_bytes" };
+	static const char *const gone_v2[] = { "memory.high", "memory.swap.max",
+		"cgroup.subtree_control", "memory.pressure", "cpuset.cpus.effective" };
+	static const char *const gone_v1[] = { "memory.soft_limit_in_bytes", "notify_on_release",
+		"cgroup.clone_children", "memory.max_usage_in_bytes" };
+	const char *const *kept = self->h.v2 ? kept_v2 : kept_v1;
+	const char *const *gone = self->h.v2 ? gone_v2 : gone_v1;
+	size_t nkept = self->h.v2 ? 12 : 6, ngone = self->h.v2 ? 5 : 4;
+	char light[PATH_MAX + 8], full[PATH_MAX + 8], later[PATH_MAX + 8], gc[PATH_MAX + 16];
+	char other[PATH_MAX + 32], v[64];
 	long long full_ns[ROUNDS], light_ns[ROUNDS], fmed, lmed;
 	int full_files, light_files;
 
@@ -611,44 +634,62 @@ TEST_F_TIMEOUT(cfg, lightweight_mount, 600)
 	snprintf(full, sizeof(full), "%s/full", self->dir);
 	snprintf(light, sizeof(light), "%s/light", self->dir);
 	snprintf(later, sizeof(later), "%s/later", self->dir);
+	snprintf(gc, sizeof(gc), "%s/gc", light);
+	snprintf(other, sizeof(other), "%s/rundcfg-other-%d", self->h.root, getpid());
 	if (self->h.v2)
 		ASSERT_EQ(0, rt_write_file(self->dir, "cgroup.subtree_control",
 					   "+cpu +cpuset +memory +io +pids"));
+	/* no hierarchy-wide switch: the first version's mount option is gone */
+	EXPECT_NE(0, remount(&self->h, "lightweight"));
+	EXPECT_FALSE(exists(self->h.root, "rund.lightweight")) TH_LOG("the root has rund.lightweight");
+	expect_light_flag(_metadata, self->dir, "0");
+	EXPECT_NE(0, rt_write_file(self->dir, "rund.lightweight", "2"));
+	EXPECT_EQ(EINVAL, errno);
+
 	ASSERT_EQ(0, rt_mkdir_cg(full));
 	full_files = nr_files(full);
 	/* alternate full and lightweight rounds, so load drift hits both alike */
 	for (int r = 0; r < ROUNDS; r++) {
 		full_ns[r] = mkdir_cost(self->dir, 100);
 		EXPECT_LT(0, full_ns[r]) TH_LOG("mkdir failed: %s", strerror(errno));
-		ASSERT_EQ(0, remount(&self->h, 1)) TH_LOG("remount %s,lightweight: %s",
-							  self->h.opts, strerror(errno));
-		if (!r)
+		ASSERT_EQ(0, rt_write_file(self->dir, "rund.lightweight", "1"));
+		if (!r) {
+			expect_light_flag(_metadata, self->dir, "1");
 			EXPECT_EQ(0, mkdir(light, 0755));
+			/* elsewhere on the hierarchy, meanwhile: full */
+			EXPECT_EQ(0, mkdir(other, 0755));
+		}
 		light_ns[r] = mkdir_cost(self->dir, 100);
-		EXPECT_LT(0, light_ns[r]) TH_LOG("mkdir under a lightweight mount failed");
-		EXPECT_EQ(0, remount(&self->h, 0)) TH_LOG("remount back: %s", strerror(errno));
+		EXPECT_LT(0, light_ns[r]) TH_LOG("mkdir under a lightweight parent failed");
+		EXPECT_EQ(0, rt_write_file(self->dir, "rund.lightweight", "0"));
 	}
 	light_files = nr_files(light);
-
-	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++) {
-		EXPECT_TRUE(exists(light, present[i])) TH_LOG("%s missing", present[i]);
+	for (size_t i = 0; i < nkept; i++) {
+		if (!self->h.v2 && !exists(full, kept[i]))
+			continue;	/* a v1 hierarchy without that controller */
+		EXPECT_TRUE(exists(light, kept[i])) TH_LOG("%s missing from a lightweight child", kept[i]);
 	}
-	for (size_t i = 0; i < (self->h.v2 ? 5 : 4); i++) {
-		const char *f = self->h.v2 ? absent_v2[i] : absent_v1[i];
-
-		EXPECT_FALSE(exists(light, f)) TH_LOG("%s present", f);
-		if (!self->h.v2 && !strncmp(f, "cpu.", 4) && !exists(full, f))
-			continue;	/* v1 hierarchy without cpu */
-		EXPECT_TRUE(exists(full, f)) TH_LOG("%s missing from a full cgroup", f);
+	for (size_t i = 0; i < ngone; i++) {
+		if (!exists(full, gone[i]))
+			continue;
+		EXPECT_FALSE(exists(light, gone[i])) TH_LOG("%s present in a lightweight child", gone[i]);
 	}
+	EXPECT_FALSE(exists(light, "rund.lightweight"));
 	EXPECT_LT(light_files, full_files);
-	/* the limits are there, through rund.config */
+	EXPECT_EQ(nr_files(other), nr_files(self->dir)) TH_LOG("a cgroup elsewhere lost files");
+	/* a lightweight cgroup's own children are full (v2: of the files its controllers allow) */
+	EXPECT_EQ(0, mkdir(gc, 0755));
+	EXPECT_TRUE(exists(gc, self->h.v2 ? "cgroup.subtree_control" : "notify_on_release"));
+	rmdir(gc);
+	/* the limits rund.config writes are there, file and field alike */
 	EXPECT_EQ(0, rt_write_file(light, CFG, "memory.max=50331648"));
 	EXPECT_EQ(0, cfg_get(light, "memory.max", v, sizeof(v)));
 	EXPECT_STREQ("50331648", v);
-	/* created after the remount back: full again */
+	EXPECT_EQ(0, read_line(light, self->h.v2 ? "memory.max" : "memory.limit_in_bytes",
+			       v, sizeof(v)));
+	EXPECT_STREQ("50331648", v);
+	/* created after the parent went back to 0: full again */
 	EXPECT_EQ(0, mkdir(later, 0755));
-	EXPECT_TRUE(exists(later, self->h.v2 ? "memory.max" : "memory.limit_in_bytes"));
 	EXPECT_EQ(nr_files(later), full_files);
 	rmdir(later);
 	fmed = median(full_ns, ROUNDS);
@@ -656,6 +697,7 @@ TEST_F_TIMEOUT(cfg, lightweight_mount, 600)
 	ksft_print_msg("mkdir, median of %d x 100: full %d files %lld us, lightweight %d files %lld us (%.2fx)\n",
 		       ROUNDS, full_files, fmed / 1000, light_files, lmed / 1000,
 		       lmed > 0 ? (double)fmed / lmed : 0.0);
+	rmdir(other);
 	rmdir(light);
 	rmdir(full);
 }
@@ -726,18 +768,6 @@ TEST_F_TIMEOUT(cfg, cost, 600)
 	ksft_print_msg("configure one sandbox, median of %d x %d: files %d syscalls %lld us, rund.config 3 syscalls %lld us (%.2fx)\n",
 		       ROUNDS, n, calls_files / (n * ROUNDS), fmed / 1000, jmed / 1000,
 		       jmed > 0 ? (double)fmed / jmed : 0.0);
-}
-
-/*
- * The harness kills a test that times out before its teardown runs: whatever happened,
- * the tests after this binary must not find the hierarchy lightweight.
- */
-static void __attribute__((destructor)) leave_hierarchy_full(void)
-{
-	struct hier h = { 0 };
-
-	if (!find_hier(&h) && h.light && remount(&h, 0))
-		fprintf(stderr, "# remounting %s without lightweight: %s\n", h.root, strerror(errno));
 }
 
 TEST_HARNESS_MAIN

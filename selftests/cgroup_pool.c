@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cgroup_pool: plain mkdir(2) served from pre-created cgroups (patches/host 0004-0005 and
- * 0007, rund_cgpool's fast backend as the provider).
+ * cgroup_pool: plain mkdir(2) served from pre-created cgroups (patches/host 0005-0006,
+ * rund_cgpool's fast backend as the provider).
  *
  * The module is loaded with mkdir_reserve=RESERVE and a pool is set up on a fresh
  * directory with RUND_CGPOOL_SETUP_MKDIR (pooling plain mkdir(2) is that directory's
@@ -589,6 +589,63 @@ TEST_F(pool, parent_with_only_withheld_children_is_removable)
 	EXPECT_EQ(0, pool_tear_down(self->dev));
 	rmdir(self->dir);
 	memcpy(self->dir, keep, sizeof(keep));
+	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR));
+	ASSERT_EQ(0, wait_withheld(self, RESERVE));
+}
+
+/*
+ * A pool on a parent with rund.lightweight=1 (patch 7): the configuration with the fewest
+ * files per sandbox. SETUP's controller check, ACQUIRE's limits (one rund.config write)
+ * and served mkdir(2) all work on lightweight children, and the children are lightweight.
+ */
+TEST_F(pool, pool_on_a_lightweight_parent)
+{
+	const char *extra = self->v2 ? "memory.high" : "memory.soft_limit_in_bytes";
+	const char *max = self->v2 ? "memory.max" : "memory.limit_in_bytes";
+	struct rund_cgpool_acquire a = { .size = sizeof(a), .flags = RUND_CGPOOL_ACQUIRE_PIDFD };
+	struct rund_cgpool_release r = { .size = sizeof(r) };
+	char x[PATH_MAX], sb[PATH_MAX + RUND_CGPOOL_NAME_LEN], line[64];
+	pid_t child;
+
+	NEED_POOL();
+	ASSERT_EQ(0, pool_tear_down(self->dev));
+	ASSERT_EQ(0, wait_withheld(self, 0));
+	ASSERT_EQ(0, rt_write_file(self->dir, "rund.lightweight", "1"))
+		TH_LOG("rund.lightweight: %s", strerror(errno));
+	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR))
+		TH_LOG("SETUP on a lightweight parent refused");
+	ASSERT_EQ(0, wait_withheld(self, RESERVE));
+
+	child = rt_spawn_sleeper();
+	ASSERT_LT(0, child);
+	a.pidfd = syscall(SYS_pidfd_open, child, 0);
+	ASSERT_LE(0, a.pidfd);
+	snprintf(a.name, sizeof(a.name), "lw");
+	a.limits.mask = RUND_CGPOOL_LIM_MEMORY | RUND_CGPOOL_LIM_PIDS;
+	a.limits.memory_max = 64 << 20;
+	a.limits.pids_max = 16;
+	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_ACQUIRE, &a)) TH_LOG("ACQUIRE: %s", strerror(errno));
+	close(a.pidfd);
+	ASSERT_EQ(0, rt_path(sb, sizeof(sb), self->dir, a.path));
+	EXPECT_EQ(-1, rt_file_has_line(sb, extra, "max"))
+		TH_LOG("%s/%s exists: not a lightweight cgroup", sb, extra);
+	EXPECT_EQ(1, rt_file_has_line(sb, max, "67108864"));
+	EXPECT_EQ(1, rt_file_has_line(sb, "pids.max", "16"));
+	snprintf(line, sizeof(line), "%d", child);
+	EXPECT_EQ(1, rt_file_has_line(sb, "cgroup.procs", line));
+	rt_kill_wait(child);
+	snprintf(r.name, sizeof(r.name), "lw");
+	EXPECT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_RELEASE, &r)) TH_LOG("RELEASE: %s", strerror(errno));
+
+	/* served mkdir(2): lightweight too, as a regular mkdir(2) there would be */
+	ASSERT_EQ(1, pool_mkdir(self, "lwm", x, sizeof(x))) TH_LOG("mkdir not served");
+	EXPECT_EQ(-1, rt_file_has_line(x, extra, "max"));
+	EXPECT_EQ(0, rmdir(x));
+
+	/* back to the fixture's pool, which its teardown expects */
+	ASSERT_EQ(0, pool_tear_down(self->dev));
+	ASSERT_EQ(0, wait_withheld(self, 0));
+	ASSERT_EQ(0, rt_write_file(self->dir, "rund.lightweight", "0"));
 	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR));
 	ASSERT_EQ(0, wait_withheld(self, RESERVE));
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cgroup_rename: same-parent rename of cgroups (patches/host 0001, 0002).
+ * cgroup_rename: same-parent rename of cgroups (patches/host 0002, 0003).
  *
  * On v1 rename works on every kernel (the patched one takes no cgroup_mutex); on v2 it
  * needs the "allow_rename" mount option, which the patched kernel advertises in

@@ -94,24 +94,20 @@ module_modes() {
 	fi
 }
 
-# light_modes LAYOUT DIR MNT FSTYPE OPTS: the patched kernel's aggregated lightweight
-# cgroup: remount MNT "lightweight" (new cgroups get cgroup.procs, rund.config and a few
-# statistics instead of every controller's files), mkdir + one rund.config write per
-# sandbox, then remount back. DIR was made before the remount, so its files name the knobs.
+# light_modes LAYOUT DIR: the patched kernel's aggregated lightweight cgroup: DIR's
+# rund.lightweight=1 (its new children get cgroup.procs, rund.config, the files it writes
+# and a few statistics instead of every controller's files), mkdir + one rund.config
+# write per sandbox, then rund.lightweight=0 again.
 light_modes() {
-	if [ ! -e "$2/rund.config" ]; then
-		echo "bench-absent: $1-light/mkdir+config,no rund.config (needs the patched kernel)"
+	if [ ! -e "$2/rund.lightweight" ]; then
+		echo "bench-absent: $1-light/mkdir+config,no rund.lightweight (needs the patched kernel)"
 		return 0
 	fi
-	if ! mount -t "$4" -o "remount,$5,lightweight" "$4" "$3"; then
-		echo "bench-absent: $1-light/mkdir+config,remount $3 lightweight failed"
-		return 0
-	fi
-	env_line "$1-light: $(grep " $3 " /proc/mounts | cut -d' ' -f4)"
+	echo 1 >"$2/rund.lightweight"
 	ONE_WRITE=--one-write
 	run mkdir "$1-light/mkdir+config" "$2"
 	ONE_WRITE=
-	mount -t "$4" -o "remount,$5" "$4" "$3"
+	echo 0 >"$2/rund.lightweight"
 }
 
 v1ctrls=$(awk 'NR > 1 && $4 == 1 { print $1 }' /proc/cgroups | grep -xE 'cpu|cpuacct|cpuset|memory|blkio|freezer|pids' | tr '\n' ' ')
@@ -173,7 +169,7 @@ if [ "$bench" = provision ]; then
 	run rename v1-co/rename $cg/rund/bench
 fi
 module_modes v1-co $cg/rund/bench
-light_modes v1-co $cg/rund/bench $cg/rund cgroup "$v1co_opts"
+light_modes v1-co $cg/rund/bench
 rmdir $cg/rund/bench
 v1_settle
 umount $cg/rund
@@ -196,7 +192,7 @@ run mkdir v2/mkdir $cg/v2/bench
 [ "$bench" = provision ] && run clone3 v2/clone3 $cg/v2/bench
 [ "$bench" = provision ] && run rename v2/rename $cg/v2/bench
 module_modes v2 $cg/v2/bench
-light_modes v2 $cg/v2/bench $cg/v2 cgroup2 $opts
+light_modes v2 $cg/v2/bench
 
 # v2 with favordynmods (cheaper task migration: no percpu rwsem for threadgroup changes)
 if grep -qx favordynmods /sys/kernel/cgroup/features &&

@@ -200,7 +200,7 @@ static inline int rt_kmsg_read(int fd, const char *prefix, const char *needle, c
 	return n;
 }
 
-/* The patched kernel's cgroup2 can rename (mount option allow_rename, patch 2). */
+/* The patched kernel's cgroup2 can rename (mount option allow_rename, patch 3). */
 static inline int rt_v2_has_rename(void)
 {
 	return rt_file_has_line("/sys/kernel/cgroup", "features", "allow_rename") == 1;
