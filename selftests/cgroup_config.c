@@ -8,6 +8,9 @@
  * never from rund.config alone. On a kernel without the patch every test skips, unless
  * /rund/expect-patched says it has them: then it fails.
  *
+ * Series v2 (issue 16): cpu.quota_us and cpu.period_us of one write are one change (v1
+ * checks each quota against the parent's and the children's).
+ *
  * The "cost" test prints, without asserting on them, the syscalls and time to configure
  * one sandbox through the separate files vs one rund.config write, and mkdir(2)+rmdir(2)
  * of a full vs a lightweight cgroup (children of a parent with rund.lightweight=1).
@@ -137,11 +140,17 @@ static int nr_files(const char *dir)
 	return n;
 }
 
+#define NR_EXTRA	4
+
 FIXTURE(cfg) {
 	struct hier h;
 	char dir[PATH_MAX];	/* the sandbox cgroup */
 	char why[80];
 	int ok;			/* 0: skip (no patch / no hierarchy) */
+	/* what a test made beyond dir, undone by the teardown even after a failed ASSERT */
+	char extra[NR_EXTRA][PATH_MAX + 32];	/* cgroups, removed last first */
+	int nr_extra;
+	pid_t task;		/* a test's task: thawed, killed, reaped */
 };
 
 #define NEED() do {						\
@@ -170,9 +179,22 @@ FIXTURE_SETUP(cfg)
 	self->ok = 1;
 }
 
+static int remount(const struct hier *h, const char *extra);
+
+static void thaw(const char *dir);
+
 FIXTURE_TEARDOWN(cfg)
 {
-	rt_write_file(self->dir, CFG, "freeze=0");
+	/* also takes back the nsdelegate a test added: a v2 remount sets every option */
+	if (self->ok)
+		remount(&self->h, "");
+	for (int i = self->nr_extra - 1; i >= 0; i--)
+		thaw(self->extra[i]);
+	thaw(self->dir);
+	if (self->task > 0)
+		rt_kill_wait(self->task);
+	for (int i = self->nr_extra - 1; i >= 0; i--)
+		rmdir(self->extra[i]);
 	rmdir(self->dir);
 }
 
@@ -548,7 +570,7 @@ static int remount(const struct hier *h, const char *extra)
 {
 	char opts[600];
 
-	snprintf(opts, sizeof(opts), "%s%s%s", h->opts, h->opts[0] ? "," : "", extra);
+	snprintf(opts, sizeof(opts), "%s%s%s", h->opts, h->opts[0] && extra[0] ? "," : "", extra);
 	return mount("none", h->root, h->v2 ? "cgroup2" : "cgroup", MS_REMOUNT, opts);
 }
 
@@ -768,6 +790,209 @@ TEST_F_TIMEOUT(cfg, cost, 600)
 	ksft_print_msg("configure one sandbox, median of %d x %d: files %d syscalls %lld us, rund.config 3 syscalls %lld us (%.2fx)\n",
 		       ROUNDS, n, calls_files / (n * ROUNDS), fmed / 1000, jmed / 1000,
 		       jmed > 0 ? (double)fmed / jmed : 0.0);
+}
+
+/* --- series v2 (issue 16): one bandwidth change, rollback, permissions --------------- */
+
+/* freezer.state THAWED (v1) or cgroup.freeze 0 (v2), whichever @dir has */
+static void thaw(const char *dir)
+{
+	if (rt_write_file(dir, "freezer.state", "THAWED"))
+		rt_write_file(dir, "cgroup.freeze", "0");
+}
+
+/* make cgroup @dir; the teardown removes it (and thaws it first) even after an ASSERT */
+static int mk_extra(FIXTURE_DATA(cfg) *self, const char *dir)
+{
+	if (self->nr_extra == NR_EXTRA) {
+		errno = ENOSPC;
+		return -1;
+	}
+	rmdir(dir);
+	if (rt_mkdir_cg(dir))
+		return -1;
+	snprintf(self->extra[self->nr_extra++], sizeof(self->extra[0]), "%s", dir);
+	return 0;
+}
+
+/*
+ * The parent of the bandwidth tests: the sandbox cgroup where it has the cpu controller
+ * (v2, v1 co-mounted), else a new cgroup of the v1 hierarchy that carries cpu (v1
+ * separate). 0, 1 when there is no cpu controller with rund.config, -1 on error.
+ */
+static int cpu_parent(FIXTURE_DATA(cfg) *self, char *dir, size_t len)
+{
+	struct mntent *m;
+	int found = 0;
+	FILE *f;
+
+	if (has_key(self->dir, "cpu.quota_us")) {
+		snprintf(dir, len, "%s", self->dir);
+		return self->h.v2 ? rt_write_file(dir, "cgroup.subtree_control", "+cpu") : 0;
+	}
+	if (self->h.v2)
+		return 1;
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return -1;
+	while (!found && (m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup") && hasmntopt(m, "cpu")) {
+			snprintf(dir, len, "%s/rundcpu-%d", m->mnt_dir, getpid());
+			found = 1;
+		}
+	endmntent(f);
+	if (!found)
+		return 1;
+	if (mk_extra(self, dir))
+		return -1;
+	return has_key(dir, "cpu.quota_us") ? 0 : 1;
+}
+
+/* child @name of @parent, with cpu enabled for its own children on v2 */
+static int cpu_child(FIXTURE_DATA(cfg) *self, const char *parent, const char *name,
+		     char *dir, size_t len)
+{
+	if (rt_path(dir, len, parent, name) || mk_extra(self, dir))
+		return -1;
+	return self->h.v2 ? rt_write_file(dir, "cgroup.subtree_control", "+cpu") : 0;
+}
+
+/* @dir's bandwidth through the controller's own files, in us (@quota -1: no limit) */
+static int bw_set(const char *dir, int v2, long quota, long period)
+{
+	char q[32], p[32], buf[64];
+
+	snprintf(q, sizeof(q), "%ld", quota);
+	snprintf(p, sizeof(p), "%ld", period);
+	if (v2) {
+		snprintf(buf, sizeof(buf), "%s %s", quota < 0 ? "max" : q, p);
+		return rt_write_file(dir, "cpu.max", buf);
+	}
+	/* v1 takes one at a time: the order whose intermediate state is valid */
+	if (rt_write_file(dir, "cpu.cfs_quota_us", q))
+		return rt_write_file(dir, "cpu.cfs_period_us", p) ?:
+		       rt_write_file(dir, "cpu.cfs_quota_us", q);
+	return rt_write_file(dir, "cpu.cfs_period_us", p);
+}
+
+/* "QUOTA PERIOD" as the controller's files show @dir's bandwidth (v1: both files) */
+static const char *bw_get(const char *dir, int v2, char *buf, size_t len)
+{
+	char q[64], p[64];
+
+	if (v2)
+		return first_line(dir, "cpu.max", buf, len);
+	snprintf(buf, len, "%s %s", first_line(dir, "cpu.cfs_quota_us", q, sizeof(q)),
+		 first_line(dir, "cpu.cfs_period_us", p, sizeof(p)));
+	return buf;
+}
+
+/*
+ * @conf through @dir's rund.config must succeed and leave the pair @quota @period in the
+ * controller's files and in rund.config. A refusal's dmesg line is shown.
+ */
+static void bw_expect(struct __test_metadata *_metadata, const char *dir, int v2,
+		      const char *conf, long quota, long period)
+{
+	char want[64], got[128], v[64], line[512];
+	int kfd = rt_kmsg_open(), m, n;
+
+	snprintf(want, sizeof(want), "%ld %ld", quota, period);
+	EXPECT_EQ(0, rt_write_file(dir, CFG, conf))
+		TH_LOG("'%s' refused: %s", conf, strerror(errno));
+	n = rt_kmsg_read(kfd, KMSG_TAG, "", line, sizeof(line), &m);
+	if (n)
+		TH_LOG("dmesg: %s", line);
+	if (kfd >= 0)
+		close(kfd);
+	EXPECT_STREQ(want, bw_get(dir, v2, got, sizeof(got)))
+		TH_LOG("%s after '%s'", v2 ? "cpu.max" : "cfs_quota_us cfs_period_us", conf);
+	snprintf(want, sizeof(want), "%ld", quota);
+	EXPECT_EQ(0, cfg_get(dir, "cpu.quota_us", v, sizeof(v)));
+	EXPECT_STREQ(want, v) TH_LOG("rund.config cpu.quota_us after '%s'", conf);
+	snprintf(want, sizeof(want), "%ld", period);
+	EXPECT_EQ(0, cfg_get(dir, "cpu.period_us", v, sizeof(v)));
+	EXPECT_STREQ(want, v) TH_LOG("rund.config cpu.period_us after '%s'", conf);
+}
+
+#define CPU_FAMILY() do {							\
+	int r_ = cpu_parent(self, p, sizeof(p));				\
+	if (r_ > 0)								\
+		SKIP(return, "no cpu controller with rund.config");		\
+	ASSERT_EQ(0, r_) TH_LOG("cpu parent: %s", strerror(errno));		\
+	ASSERT_EQ(0, cpu_child(self, p, "c", c, sizeof(c)))			\
+		TH_LOG("mkdir %s: %s", c, strerror(errno));			\
+	/* the parent: 0.5 CPU */						\
+	ASSERT_EQ(0, bw_set(p, v2, 50000, 100000)) TH_LOG("%s", strerror(errno)); \
+} while (0)
+
+/*
+ * cpu.quota_us and cpu.period_us of one write are one change (issue 16 item 4). Under a
+ * parent at 0.5 CPU (50000/100000) a child without a limit (max/100000) asks for
+ * 100000/200000, 0.5 CPU. v1 checks every quota against the parent's; applying the quota
+ * first passes through 100000/100000 = 1.0 and the controller refuses it.
+ */
+TEST_F(cfg, cpu_pair_raises_period_under_parent_limit)
+{
+	char p[PATH_MAX + 32], c[PATH_MAX + 32];
+	int v2 = self->h.v2;
+
+	NEED();
+	CPU_FAMILY();
+	/* as a separate quota write it is refused on v1 (v2 clamps instead) */
+	if (!v2) {
+		EXPECT_EQ(-1, rt_write_file(c, "cpu.cfs_quota_us", "100000"));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	bw_expect(_metadata, c, v2, "cpu.quota_us=100000 cpu.period_us=200000", 100000, 200000);
+}
+
+/*
+ * The reverse: a child at 100000/200000 goes to 50000/100000, both 0.5 CPU. Applying the
+ * period first would pass through 100000/100000: the order is not the fix.
+ */
+TEST_F(cfg, cpu_pair_lowers_period_under_parent_limit)
+{
+	char p[PATH_MAX + 32], c[PATH_MAX + 32];
+	int v2 = self->h.v2;
+
+	NEED();
+	CPU_FAMILY();
+	ASSERT_EQ(0, bw_set(c, v2, 100000, 200000)) TH_LOG("%s", strerror(errno));
+	if (!v2) {
+		EXPECT_EQ(-1, rt_write_file(c, "cpu.cfs_period_us", "100000"));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	bw_expect(_metadata, c, v2, "cpu.quota_us=50000 cpu.period_us=100000", 50000, 100000);
+}
+
+/*
+ * Both single-file orders pass through a state v1 refuses. With only the parent's bound
+ * that cannot happen (quota first needs the period to grow, period first needs it to
+ * shrink), so the child also has a grandchild, which bounds it from below: parent 0.5
+ * (50000/100000), child 0.5 (25000/50000), grandchild 0.25 (25000/100000); the child asks
+ * for 100000/400000 = 0.25. Quota first: 100000/50000 = 2.0 > 0.5 (parent); period
+ * first: 25000/400000 = 0.0625 < 0.25 (grandchild).
+ */
+TEST_F(cfg, cpu_pair_between_parent_and_grandchild)
+{
+	char p[PATH_MAX + 32], c[PATH_MAX + 32], g[PATH_MAX + 32], buf[128];
+	int v2 = self->h.v2;
+
+	NEED();
+	CPU_FAMILY();
+	ASSERT_EQ(0, bw_set(c, v2, 25000, 50000)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, cpu_child(self, c, "g", g, sizeof(g))) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, bw_set(g, v2, 25000, 100000)) TH_LOG("%s", strerror(errno));
+	if (!v2) {
+		EXPECT_EQ(-1, rt_write_file(c, "cpu.cfs_quota_us", "100000"));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("quota first");
+		EXPECT_EQ(-1, rt_write_file(c, "cpu.cfs_period_us", "400000"));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("period first");
+		EXPECT_STREQ("25000 50000", bw_get(c, v2, buf, sizeof(buf)));
+	}
+	bw_expect(_metadata, c, v2, "cpu.quota_us=100000 cpu.period_us=400000", 100000, 400000);
+	EXPECT_STREQ("25000 100000", bw_get(g, v2, buf, sizeof(buf))) TH_LOG("grandchild");
 }
 
 TEST_HARNESS_MAIN
