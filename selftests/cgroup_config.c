@@ -9,7 +9,8 @@
  * /rund/expect-patched says it has them: then it fails.
  *
  * Series v2 (issue 16): cpu.quota_us and cpu.period_us of one write are one change (v1
- * checks each quota against the parent's and the children's).
+ * checks each quota against the parent's and the children's), and a refused write
+ * leaves the cgroup as it was (a frozen sandbox stays frozen).
  *
  * The "cost" test prints, without asserting on them, the syscalls and time to configure
  * one sandbox through the separate files vs one rund.config write, and mkdir(2)+rmdir(2)
@@ -993,6 +994,141 @@ TEST_F(cfg, cpu_pair_between_parent_and_grandchild)
 	}
 	bw_expect(_metadata, c, v2, "cpu.quota_us=100000 cpu.period_us=400000", 100000, 400000);
 	EXPECT_STREQ("25000 100000", bw_get(g, v2, buf, sizeof(buf))) TH_LOG("grandchild");
+}
+
+/* allocates 16 MiB, then counts until killed; *counter > 0 once allocated */
+static int hold_and_spin(void *arg)
+{
+	volatile unsigned long *counter = arg;
+	size_t len = 16UL << 20;
+	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		return 3;
+	for (size_t off = 0; off < len; off += 4096)
+		mem[off] = 1;
+	for (;;)
+		(*counter)++;
+	return 0;
+}
+
+static int is_frozen(const char *dir, int v2)
+{
+	char st[64];
+
+	return v2 ? rt_file_has_line(dir, "cgroup.events", "frozen 1") == 1 :
+		    !strcmp(first_line(dir, "freezer.state", st, sizeof(st)), "FROZEN");
+}
+
+/* the controllers' own files the rollback test compares, first line each */
+static void files_snap(const char *dir, int v2, char *buf, size_t len)
+{
+	static const char *const v1f[] = { "cpuset.cpus", "cpu.cfs_quota_us", "cpu.cfs_period_us",
+					   "cpu.shares", "pids.max", "memory.limit_in_bytes",
+					   "freezer.state" };
+	static const char *const v2f[] = { "cpuset.cpus", "cpu.max", "cpu.weight", "pids.max",
+					   "memory.max", "cgroup.freeze" };
+	const char *const *f = v2 ? v2f : v1f;
+	size_t n = v2 ? 6 : 7;
+	char v[256];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s=%s ", f[i],
+			 first_line(dir, f[i], v, sizeof(v)));
+}
+
+/*
+ * A refused write leaves every field as it was (issue 16 item 4), here on a frozen
+ * sandbox with a task, the write also asking to thaw it. In the order writes apply
+ * fields (the kernel's table: cpuset, cpu quota and period, cpu.weight, pids.max, io,
+ * memory.max, freeze), cpuset.cpus, cpu.quota_us and cpu.weight come before pids.max,
+ * which the pids controller refuses (EINVAL: above PID_MAX_LIMIT, after rund.config's
+ * own syntax check let it through). Afterwards the files show the old values, the task
+ * is still frozen, and dmesg has one rund.config line, naming pids.max. On v1 a second
+ * write has memory.max refused (EBUSY: 16 MiB of anonymous memory of a frozen task, no
+ * swap) after pids.max was applied.
+ */
+TEST_F_TIMEOUT(cfg, refused_write_keeps_frozen_sandbox, 120)
+{
+	char before[2048], after[2048], cfg_before[4096], cfg_after[4096], line[512];
+	char conf[256] = "", cpus[64];
+	int v2 = self->h.v2, kfd, m, n;
+	unsigned long *counter, c1, c2;
+
+	NEED();
+	if (!has_key(self->dir, "cpu.quota_us") || !has_key(self->dir, "cpu.weight") ||
+	    !has_key(self->dir, "pids.max") || !has_key(self->dir, "memory.max") ||
+	    !has_key(self->dir, "freeze"))
+		SKIP(return, "freezer, cpu, pids and memory not in one hierarchy");
+	/* a known state, through the controllers' own files */
+	ASSERT_EQ(0, rt_write_file(self->dir, "pids.max", "100"));
+	ASSERT_EQ(0, bw_set(self->dir, v2, -1, 100000));
+	if (has_key(self->dir, "cpuset.cpus")) {
+		/* all the parent's CPUs; the write asks for CPU 0 only */
+		const char *all = v2 ? "cpuset.cpus.effective" : "cpuset.cpus";
+
+		ASSERT_LT(0, rt_read_file(self->h.root, all, cpus, sizeof(cpus)));
+		ASSERT_EQ(0, rt_write_file(self->dir, "cpuset.cpus", cpus));
+		strcat(conf, "cpuset.cpus=0 ");
+	}
+	strcat(conf, "cpu.quota_us=30000 cpu.weight=300 pids.max=5000000 freeze=0");
+
+	counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, counter);
+	self->task = start_in(self->dir, hold_and_spin, counter);
+	ASSERT_LT(0, self->task) TH_LOG("starting a task in %s: %s", self->dir, strerror(errno));
+	for (int i = 0; i < 100 && !*counter; i++)
+		usleep(100000);
+	ASSERT_NE(0UL, *counter) TH_LOG("task did not allocate in 10 s");
+	ASSERT_EQ(0, rt_write_file(self->dir, v2 ? "cgroup.freeze" : "freezer.state",
+				   v2 ? "1" : "FROZEN"));
+	for (int i = 0; i < 100 && !is_frozen(self->dir, v2); i++)
+		usleep(100000);
+	ASSERT_TRUE(is_frozen(self->dir, v2)) TH_LOG("not frozen after 10 s");
+
+	files_snap(self->dir, v2, before, sizeof(before));
+	ASSERT_LT(0, rt_read_file(self->dir, CFG, cfg_before, sizeof(cfg_before)));
+	kfd = rt_kmsg_open();
+	ASSERT_LE(0, kfd);
+
+	EXPECT_EQ(-1, rt_write_file(self->dir, CFG, conf)) TH_LOG("'%s' accepted", conf);
+	EXPECT_EQ(EINVAL, errno) TH_LOG("'%s': %s", conf, strerror(errno));
+	n = rt_kmsg_read(kfd, KMSG_TAG, "pids.max", line, sizeof(line), &m);
+	EXPECT_EQ(1, n) TH_LOG("'%s': %d rund.config lines in dmesg, first: %s", conf, n, line);
+	EXPECT_TRUE(m) TH_LOG("'%s': dmesg does not name pids.max: %s", conf, line);
+	ksft_print_msg("'%s' -> %s", conf, line);
+	files_snap(self->dir, v2, after, sizeof(after));
+	EXPECT_STREQ(before, after) TH_LOG("'%s' changed the files", conf);
+	ASSERT_LT(0, rt_read_file(self->dir, CFG, cfg_after, sizeof(cfg_after)));
+	EXPECT_STREQ(cfg_before, cfg_after) TH_LOG("'%s' changed rund.config", conf);
+
+	if (!v2) {
+		const char *conf2 = "pids.max=7 freeze=0 memory.max=4194304";
+
+		EXPECT_EQ(-1, rt_write_file(self->dir, CFG, conf2)) TH_LOG("'%s' accepted", conf2);
+		EXPECT_EQ(EBUSY, errno) TH_LOG("'%s': %s", conf2, strerror(errno));
+		n = rt_kmsg_read(kfd, KMSG_TAG, "memory.max", line, sizeof(line), &m);
+		EXPECT_EQ(1, n) TH_LOG("'%s': %d rund.config lines in dmesg, first: %s", conf2, n,
+				       line);
+		EXPECT_TRUE(m) TH_LOG("'%s': dmesg does not name memory.max: %s", conf2, line);
+		ksft_print_msg("'%s' -> %s", conf2, line);
+		files_snap(self->dir, v2, after, sizeof(after));
+		EXPECT_STREQ(before, after) TH_LOG("'%s' changed the files", conf2);
+	}
+	close(kfd);
+
+	/* still frozen: the task does not count */
+	EXPECT_TRUE(is_frozen(self->dir, v2));
+	c1 = *counter;
+	usleep(300000);
+	c2 = *counter;
+	EXPECT_EQ(c1, c2) TH_LOG("frozen task ran after the refused write: %lu -> %lu", c1, c2);
+	/* and alive: thawed through the file, it counts again */
+	thaw(self->dir);
+	usleep(300000);
+	EXPECT_LT(c2, *counter) TH_LOG("task did not run after thawing");
+	munmap(counter, 4096);
 }
 
 TEST_HARNESS_MAIN
