@@ -9,8 +9,10 @@
  * /rund/expect-patched says it has them: then it fails.
  *
  * Series v2 (issue 16): cpu.quota_us and cpu.period_us of one write are one change (v1
- * checks each quota against the parent's and the children's), and a refused write
- * leaves the cgroup as it was (a frozen sandbox stays frozen).
+ * checks each quota against the parent's and the children's), a refused write leaves the
+ * cgroup as it was (a frozen sandbox stays frozen), and rund.config is no way around a
+ * file's permissions: a write through it is checked against each target file's own, and
+ * nsdelegate refuses it at a namespace root.
  *
  * The "cost" test prints, without asserting on them, the syscalls and time to configure
  * one sandbox through the separate files vs one rund.config write, and mkdir(2)+rmdir(2)
@@ -19,8 +21,10 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <mntent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1129,6 +1133,222 @@ TEST_F_TIMEOUT(cfg, refused_write_keeps_frozen_sandbox, 120)
 	usleep(300000);
 	EXPECT_LT(c2, *counter) TH_LOG("task did not run after thawing");
 	munmap(counter, 4096);
+}
+
+/* --- delegation ----------------------------------------------------------------- */
+
+#define DELEG_UID	1000
+
+static int chown_in(const char *dir, const char *file, uid_t uid)
+{
+	char path[PATH_MAX];
+
+	return rt_path(path, sizeof(path), dir, file) ?: chown(path, uid, uid);
+}
+
+/*
+ * Who writes: a forked child that moves to cgroup @join, unshares its cgroup namespace,
+ * becomes @uid (0: stays root), then makes cgroup @mkdir, in that order, as each is set.
+ */
+struct as_who {
+	uid_t uid;
+	const char *join;
+	int cgroup_ns;
+	const char *mkdir;
+};
+
+#define OPEN_ERR	1000	/* write_as(): the open failed with errno - OPEN_ERR */
+
+/*
+ * As @w, write each of @vals to @dir/@file (open, one write, close each). @err[i]: 0, the
+ * write's errno or OPEN_ERR + the open's errno. 0, or the child's wait status when it
+ * could not become @w (exit 2: join, 3: unshare, 4: not at its namespace root,
+ * 5: setresuid, 6: mkdir).
+ */
+static int write_as(const struct as_who *w, const char *dir, const char *file,
+		    const char *const *vals, int n, int *err)
+{
+	int p[2], e[8] = { 0 }, status;
+	char path[PATH_MAX], buf[64];
+	ssize_t r;
+	pid_t pid;
+
+	if (n > 8 || rt_path(path, sizeof(path), dir, file) || pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		if (w->join && rt_attach(w->join, getpid()))
+			_exit(2);
+		if (w->cgroup_ns && unshare(CLONE_NEWCGROUP))
+			_exit(3);
+		/* the namespace is rooted at the cgroup joined */
+		if (w->cgroup_ns && (rt_read_file("/proc/self", "cgroup", buf, sizeof(buf)) < 0 ||
+				     strcmp(buf, "0::/\n")))
+			_exit(4);
+		if (w->uid && (setgroups(0, NULL) || setresgid(w->uid, w->uid, w->uid) ||
+			       setresuid(w->uid, w->uid, w->uid)))
+			_exit(5);
+		if (w->mkdir && mkdir(w->mkdir, 0755))
+			_exit(6);
+		for (int i = 0; i < n; i++) {
+			int fd = open(path, O_WRONLY | O_CLOEXEC);
+			size_t len = strlen(vals[i]);
+
+			if (fd < 0) {
+				e[i] = OPEN_ERR + errno;
+				continue;
+			}
+			errno = 0;
+			e[i] = write(fd, vals[i], len) == (ssize_t)len ? 0 : errno ?: EIO;
+			close(fd);
+		}
+		_exit(write(p[1], e, sizeof(e)) == sizeof(e) ? 0 : 7);
+	}
+	close(p[1]);
+	r = read(p[0], e, sizeof(e));
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (r != sizeof(e))
+		return status ?: -1;
+	memcpy(err, e, n * sizeof(int));
+	return 0;
+}
+
+static const char *err_str(int err, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s (%s)", err ? strerror(err % OPEN_ERR) : "accepted",
+		 err >= OPEN_ERR ? "open" : "write");
+	return buf;
+}
+
+/*
+ * rund.config bundles limits behind one permission bit (issue 16 item 5). D is delegated
+ * to uid 1000 as cgroup-v2.rst "Delegation" says (D, its cgroup.procs,
+ * cgroup.subtree_control and cgroup.threads chowned); an admin also chowned
+ * D/rund.config by mistake. D's limits stay the delegator's: a write of memory.max or
+ * pids.max through D/rund.config by uid 1000 checks D/memory.max's and D/pids.max's own
+ * permissions (root's) and fails with EACCES, D's files unchanged. A cgroup uid 1000 made
+ * under D is its own: configuring it through its rund.config works.
+ */
+TEST_F(cfg, delegated_rund_config_checks_target_files)
+{
+	static const char *const deleg[] = { "cgroup.procs", "cgroup.subtree_control",
+					     "cgroup.threads" };
+	static const char *const vals[] = { "memory.max=67108864", "pids.max=5" };
+	static const char *const own[] = { "pids.max=7 memory.max=67108864" };
+	char d[PATH_MAX + 32], c[PATH_MAX + 32], v[64], e[64];
+	struct as_who user = { .uid = DELEG_UID };
+	int err[2], r;
+
+	NEED();
+	if (!self->h.v2)
+		SKIP(return, "delegation as cgroup-v2.rst describes it: v2");
+	snprintf(d, sizeof(d), "%s/rund-deleg-%d", self->h.root, getpid());
+	ASSERT_EQ(0, rt_path(c, sizeof(c), d, "c"));
+	ASSERT_EQ(0, mk_extra(self, d)) TH_LOG("mkdir %s: %s", d, strerror(errno));
+	/* the teardown removes the user's cgroup before D */
+	snprintf(self->extra[self->nr_extra++], sizeof(self->extra[0]), "%s", c);
+	ASSERT_EQ(0, rt_write_file(d, "memory.max", "268435456"));
+	ASSERT_EQ(0, rt_write_file(d, "pids.max", "50"));
+	ASSERT_EQ(0, rt_write_file(d, "cgroup.subtree_control", "+memory +pids"));
+	ASSERT_EQ(0, chown(d, DELEG_UID, DELEG_UID));
+	for (size_t i = 0; i < sizeof(deleg) / sizeof(deleg[0]); i++) {
+		ASSERT_EQ(0, chown_in(d, deleg[i], DELEG_UID)) TH_LOG("%s", deleg[i]);
+	}
+	ASSERT_EQ(0, chown_in(d, CFG, DELEG_UID));
+
+	r = write_as(&user, d, CFG, vals, 2, err);
+	ASSERT_EQ(0, r) TH_LOG("child as uid %d: status 0x%x", DELEG_UID, r);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ(EACCES, err[i] % OPEN_ERR)
+			TH_LOG("uid %d, '%s' to D/rund.config: %s", DELEG_UID, vals[i],
+			       err_str(err[i], e, sizeof(e)));
+		ksft_print_msg("uid %d, '%s' to D/rund.config: %s\n", DELEG_UID, vals[i],
+			       err_str(err[i], e, sizeof(e)));
+	}
+	EXPECT_STREQ("268435456", first_line(d, "memory.max", v, sizeof(v)));
+	EXPECT_STREQ("50", first_line(d, "pids.max", v, sizeof(v)));
+
+	user.mkdir = c;
+	r = write_as(&user, c, CFG, own, 1, err);
+	ASSERT_EQ(0, r) TH_LOG("child as uid %d: status 0x%x", DELEG_UID, r);
+	EXPECT_EQ(0, err[0]) TH_LOG("uid %d, '%s' to D/c/rund.config: %s", DELEG_UID, own[0],
+				    err_str(err[0], e, sizeof(e)));
+	EXPECT_STREQ("7", first_line(c, "pids.max", v, sizeof(v)));
+	EXPECT_STREQ("67108864", first_line(c, "memory.max", v, sizeof(v)));
+}
+
+static int has_opt(const char *opts, const char *opt)
+{
+	char copy[512], *tok, *save;
+
+	snprintf(copy, sizeof(copy), "%s", opts);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, opt))
+			return 1;
+	return 0;
+}
+
+/*
+ * With nsdelegate, a cgroup namespace's root is a delegation boundary: from inside, only
+ * the files /sys/kernel/cgroup/delegate lists may be written there. rund.config is not
+ * one of them (it is not listed), so a task in a namespace rooted at N gets EPERM for
+ * N/rund.config, as for N/pids.max: root, and uid 1000 to whom N/rund.config was
+ * chowned. The test remounts cgroup2 with nsdelegate when it lacks it; the teardown
+ * remounts with the original options.
+ */
+TEST_F(cfg, nsdelegate_refuses_rund_config_at_ns_root)
+{
+	static const char *const vals[] = { "pids.max=5" };
+	static const char *const raw[] = { "5" };
+	char n[PATH_MAX + 32], opts[600], v[64], e[64];
+	struct as_who in_ns = { .cgroup_ns = 1 };
+	int err[1], r;
+
+	NEED();
+	if (!self->h.v2)
+		SKIP(return, "nsdelegate is a cgroup2 option");
+	EXPECT_EQ(1, rt_file_has_line("/sys/kernel/cgroup", "delegate", "cgroup.procs"));
+	EXPECT_EQ(0, rt_file_has_line("/sys/kernel/cgroup", "delegate", CFG))
+		TH_LOG("%s listed as delegatable", CFG);
+	if (!has_opt(self->h.opts, "nsdelegate")) {
+		snprintf(opts, sizeof(opts), "%s%snsdelegate", self->h.opts,
+			 self->h.opts[0] ? "," : "");
+		ASSERT_EQ(0, mount("none", self->h.root, "cgroup2", MS_REMOUNT, opts))
+			TH_LOG("remount %s: %s", opts, strerror(errno));
+	}
+	snprintf(n, sizeof(n), "%s/rund-ns-%d", self->h.root, getpid());
+	ASSERT_EQ(0, mk_extra(self, n)) TH_LOG("mkdir %s: %s", n, strerror(errno));
+	ASSERT_EQ(0, rt_write_file(n, "pids.max", "50"));
+	ASSERT_EQ(0, chown_in(n, CFG, DELEG_UID));
+	in_ns.join = n;
+
+	r = write_as(&in_ns, n, CFG, vals, 1, err);
+	ASSERT_EQ(0, r) TH_LOG("child in a cgroup namespace: status 0x%x", r);
+	EXPECT_EQ(EPERM, err[0] % OPEN_ERR)
+		TH_LOG("root in the namespace, '%s' to N/rund.config: %s", vals[0],
+		       err_str(err[0], e, sizeof(e)));
+	ksft_print_msg("root in the namespace, '%s' to N/rund.config: %s\n", vals[0],
+		       err_str(err[0], e, sizeof(e)));
+	r = write_as(&in_ns, n, "pids.max", raw, 1, err);
+	ASSERT_EQ(0, r) TH_LOG("child in a cgroup namespace: status 0x%x", r);
+	EXPECT_EQ(EPERM, err[0] % OPEN_ERR)
+		TH_LOG("root in the namespace, N/pids.max: %s", err_str(err[0], e, sizeof(e)));
+	in_ns.uid = DELEG_UID;
+	r = write_as(&in_ns, n, CFG, vals, 1, err);
+	ASSERT_EQ(0, r) TH_LOG("child in a cgroup namespace: status 0x%x", r);
+	EXPECT_EQ(EPERM, err[0] % OPEN_ERR)
+		TH_LOG("uid %d in the namespace, '%s' to N/rund.config: %s", DELEG_UID, vals[0],
+		       err_str(err[0], e, sizeof(e)));
+	ksft_print_msg("uid %d in the namespace, '%s' to N/rund.config: %s\n", DELEG_UID, vals[0],
+		       err_str(err[0], e, sizeof(e)));
+	EXPECT_STREQ("50", first_line(n, "pids.max", v, sizeof(v)));
+	/* the original options back now, not only in the teardown */
+	EXPECT_EQ(0, remount(&self->h, 0)) TH_LOG("remount %s: %s", self->h.opts, strerror(errno));
 }
 
 TEST_HARNESS_MAIN
