@@ -10,9 +10,10 @@
  *
  * Series v2 (issue 16): cpu.quota_us and cpu.period_us of one write are one change (v1
  * checks each quota against the parent's and the children's), a refused write leaves the
- * cgroup as it was (a frozen sandbox stays frozen), and rund.config is no way around a
- * file's permissions: a write through it is checked against each target file's own, and
- * nsdelegate refuses it at a namespace root.
+ * cgroup as it was (a frozen sandbox stays frozen, v2's rounded cpu.weight is not how the
+ * shares are put back), and rund.config is no way around a file's permissions: a write
+ * through it is checked against each target file's own, and nsdelegate refuses it at a
+ * namespace root.
  *
  * The "cost" test prints, without asserting on them, the syscalls and time to configure
  * one sandbox through the separate files vs one rund.config write, and mkdir(2)+rmdir(2)
@@ -1133,6 +1134,32 @@ TEST_F_TIMEOUT(cfg, refused_write_keeps_frozen_sandbox, 120)
 	usleep(300000);
 	EXPECT_LT(c2, *counter) TH_LOG("task did not run after thawing");
 	munmap(counter, 4096);
+}
+
+/*
+ * A refused write restores the cgroup's state, not only what its files print. v2's
+ * cpu.weight is a rounded view of the group's shares: cpu.weight.nice=17 sets 23 shares,
+ * which read as cpu.weight 2; writing 2 back sets 20 shares, which read as nice 18. So a
+ * write that applies cpu.weight and then has pids.max refused (EINVAL: above
+ * PID_MAX_LIMIT) must not restore by writing the old cpu.weight: afterwards
+ * cpu.weight.nice still reads 17.
+ */
+TEST_F(cfg, refused_write_keeps_cpu_shares)
+{
+	const char *conf = "cpu.weight=200 pids.max=5000000";
+	char v[64];
+
+	NEED();
+	if (!self->h.v2 || !exists(self->dir, "cpu.weight.nice") || !has_key(self->dir, "pids.max"))
+		SKIP(return, "no cpu.weight.nice (v2) or no pids");
+	ASSERT_EQ(0, rt_write_file(self->dir, "cpu.weight.nice", "17"));
+	ASSERT_STREQ("17", first_line(self->dir, "cpu.weight.nice", v, sizeof(v)));
+	ASSERT_STREQ("2", first_line(self->dir, "cpu.weight", v, sizeof(v)));
+	EXPECT_EQ(-1, rt_write_file(self->dir, CFG, conf)) TH_LOG("'%s' accepted", conf);
+	EXPECT_EQ(EINVAL, errno) TH_LOG("'%s': %s", conf, strerror(errno));
+	EXPECT_STREQ("2", first_line(self->dir, "cpu.weight", v, sizeof(v)));
+	EXPECT_STREQ("17", first_line(self->dir, "cpu.weight.nice", v, sizeof(v)))
+		TH_LOG("'%s' was refused but changed the group's shares", conf);
 }
 
 /* --- delegation ----------------------------------------------------------------- */
