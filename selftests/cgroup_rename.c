@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <mntent.h>
 #include <pthread.h>
@@ -204,6 +205,62 @@ TEST_F(rn, bad_input)
 	EXPECT_TRUE(exists(self->top, "b"));
 	EXPECT_FALSE(exists(self->other, "a"));
 	EXPECT_TRUE(exists(a, "cgroup.procs"));
+}
+
+/* stat(2) and open(2) of @dir/@name: their errnos (0: it worked) */
+static void lookup_errs(const char *dir, const char *name, int *st_err, int *open_err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	*st_err = *open_err = ENAMETOOLONG;
+	if (rt_path(path, sizeof(path), dir, name))
+		return;
+	*st_err = stat(path, &st) ? errno : 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	*open_err = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * A lookup of a name longer than NAME_MAX fails with ENAMETOOLONG, as simple_lookup()
+ * and every disk filesystem's ->lookup() make it fail; stock kernfs_iop_lookup() checks
+ * no length and makes a negative dentry (ENOENT). NAME_MAX itself is a valid name that
+ * does not exist (ENOENT). Under the hierarchy root and under a cgroup, v1 and v2.
+ */
+TEST_F(rn, lookup_longer_than_name_max)
+{
+	char name[NAME_MAX + 2], max[NAME_MAX + 1];
+	const char *const dirs[] = { self->root, self->top };
+	int patched = !access("/rund/expect-patched", F_OK), st_err, open_err, stock = 0;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memset(max, 'n', sizeof(max) - 1);
+	max[sizeof(max) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		lookup_errs(dirs[i], max, &st_err, &open_err);
+		EXPECT_EQ(ENOENT, st_err)
+			TH_LOG("stat of a %zu-byte name in %s", strlen(max), dirs[i]);
+		EXPECT_EQ(ENOENT, open_err)
+			TH_LOG("open of a %zu-byte name in %s", strlen(max), dirs[i]);
+
+		lookup_errs(dirs[i], name, &st_err, &open_err);
+		if (!patched && st_err == ENOENT && open_err == ENOENT) {
+			stock++;
+			continue;
+		}
+		EXPECT_EQ(ENAMETOOLONG, st_err)
+			TH_LOG("stat of a %zu-byte name in %s: %s", strlen(name), dirs[i],
+			       strerror(st_err));
+		EXPECT_EQ(ENAMETOOLONG, open_err)
+			TH_LOG("open of a %zu-byte name in %s: %s", strlen(name), dirs[i],
+			       strerror(open_err));
+	}
+	if (stock)
+		SKIP(return, "stock kernfs: a %zu-byte name looks up as ENOENT", strlen(name));
 }
 
 /* A renamed cgroup keeps its tasks and its limits; the old name is gone. */
