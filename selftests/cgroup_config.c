@@ -1375,7 +1375,7 @@ TEST_F(cfg, nsdelegate_refuses_rund_config_at_ns_root)
 		       err_str(err[0], e, sizeof(e)));
 	EXPECT_STREQ("50", first_line(n, "pids.max", v, sizeof(v)));
 	/* the original options back now, not only in the teardown */
-	EXPECT_EQ(0, remount(&self->h, 0)) TH_LOG("remount %s: %s", self->h.opts, strerror(errno));
+	EXPECT_EQ(0, remount(&self->h, "")) TH_LOG("remount %s: %s", self->h.opts, strerror(errno));
 }
 
 TEST_HARNESS_MAIN
