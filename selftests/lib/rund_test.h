@@ -247,4 +247,26 @@ static inline int rt_v2_mount_opts(const char *root, char *opts, size_t len)
 	return ret;
 }
 
+/*
+ * Take "--@name=VALUE" out of argv (the kselftest harness parses what is left); the
+ * value, or NULL when absent.
+ */
+static inline const char *rt_opt(int *argc, char **argv, const char *name)
+{
+	size_t len = strlen(name);
+	const char *val = NULL;
+	int n = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, name, len) &&
+		    argv[i][2 + len] == '=')
+			val = argv[i] + 3 + len;
+		else
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	argv[n] = NULL;
+	return val;
+}
+
 #endif /* RUND_TEST_H */
