@@ -122,7 +122,8 @@ static int find_hier(char *root, size_t len, char *opts, size_t olen, int *v2)
 			continue;
 		snprintf(root, len, "%s", m->mnt_dir);
 		opts[0] = '\0';
-		for (tok = strtok_r(m->mnt_opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (tok = strtok_r(m->mnt_opts, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
 			size_t i;
 
 			for (i = 0; i < sizeof(vfs) / sizeof(vfs[0]) && strcmp(tok, vfs[i]); i++)
@@ -237,10 +238,12 @@ static void mount_child(struct race *r, const char *dir)
 		_exit(1);
 	}
 	for (int i = 0; i < per_child && atomic_fetch_add(&sh->claimed, 1) < nr_mounts; i++) {
-		err = mount(r->fstype, dir, r->fstype, 0, r->mopts[0] ? r->mopts : NULL) ? errno : 0;
+		err = mount(r->fstype, dir, r->fstype, 0, r->mopts[0] ? r->mopts : NULL);
+		err = err ? errno : 0;
 		count_mount(sh, err);
 		if (err)
 			continue;
+		st.st_ino = 0;
 		if (stat(dir, &st) || st.st_ino != r->y_ino) {
 			atomic_fetch_add(&sh->wrong_root, 1);
 			note(sh, "mount root ino %lu, want y's %lu", (unsigned long)st.st_ino,
