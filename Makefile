@@ -11,7 +11,8 @@ BUILD ?= $(CURDIR)/build
 export RUND_CACHE ?= $(HOME)/.cache/rund
 
 # Userspace parts that exist so far; each has its own Makefile honouring BUILD.
-USER_DIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile prepatch-tool/Makefile))
+USER_DIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile prepatch-tool/Makefile \
+	tools/cglat/Makefile))
 
 .PHONY: all userspace module kernel kernel-debug guest-kernel deps selftests check check-tier1 \
 	stress demo bench clean help

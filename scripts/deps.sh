@@ -17,6 +17,8 @@ pkgs=(
 	lz4 e2fsprogs
 	# userspace libraries (helper, prepatch-tool)
 	pkg-config libjson-c-dev
+	# cglat (tools/cglat): BPF object, skeleton, loader
+	bpftool libbpf-dev
 	# benchmark plots (bench/run)
 	gnuplot-nox
 	# rund-prepatch's libFuzzer smoke (make -C prepatch-tool check)

@@ -5,30 +5,7 @@
 # the request it would send). Checks exit codes, that error messages name the bad input,
 # and that parsed values land in the request. TAP on stdout.
 bin=$1
-n=0
-failed=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; failed=1; fi
-}
-
-# expect RC PATTERN DESC -- ARGS...: exit code RC and PATTERN (grep -E) in stdout+stderr
-expect() {
-	rc=$1 pat=$2 desc=$3
-	shift 4
-	"$bin" "$@" >"$out" 2>&1
-	got=$?
-	if [ "$got" = "$rc" ] && grep -Eq -- "$pat" "$out"; then
-		ok 0 "$desc"
-	else
-		ok 1 "$desc"
-		echo "#   rc $got (want $rc), output:"
-		sed 's/^/#   /' "$out"
-	fi
-}
+. "$(dirname "$0")/../../scripts/lib/tap-cli.sh"
 
 echo "TAP version 13"
 echo "1..25"

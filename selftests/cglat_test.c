@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cglat_test: the tracer (tools/cglat) counts what was done and names what it lacks.
+ *
+ *   errors.missing_btf       a kernel without BTF (our test kernel): cglat exits 1 naming
+ *                            /sys/kernel/btf/vmlinux and CONFIG_DEBUG_INFO_BTF. Skipped where
+ *                            the kernel has BTF (the workload tests run there instead).
+ *   errors.missing_tracepoint  cglat --check against a BTF lacking lock:contention_begin (its
+ *                            own BPF object's) exits 1 naming the tracepoint.
+ *   trace.counts             a known workload under a test cgroup, traced with --cgroup:
+ *                            exactly 100 mkdir, 100 rename (v1; on v2 the stock kernel
+ *                            refuses rename before cgroup code runs: 0), 100 attach, 100
+ *                            rmdir, and 100 ACQUIRE + 100 RELEASE of a pool outside the
+ *                            filter; each count's histogram sums to it; every mkdir held
+ *                            cgroup_mutex.
+ *   trace.contention         two threads mkdir/rmdir under the test cgroup: cgroup_mutex
+ *                            waits > 0, charged to mkdir or rmdir.
+ *
+ * cglat runs from /rund/bin (payload of scripts/check), its JSON read with json-c.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+#include "cgpool_test.h"
+
+#define CGLAT		"/rund/bin/cglat"
+#define CGLAT_BPF_O	"/rund/bin/cglat.bpf.o"
+#define N		100ULL
+
+struct run {
+	pid_t pid;
+	int out, err;		/* read ends of its stdout and stderr */
+};
+
+/* Start cglat with @argv (argv[0] included); 0 when it reports "tracing" on stderr. */
+static int cglat_start(struct run *r, char *const argv[], char *msg, size_t len)
+{
+	int po[2], pe[2];
+	ssize_t n;
+	size_t have = 0;
+
+	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC))
+		return -1;
+	r->pid = fork();
+	if (r->pid < 0)
+		return -1;
+	if (!r->pid) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		execv(CGLAT, argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	r->out = po[0];
+	r->err = pe[0];
+	msg[0] = '\0';
+	while (have + 1 < len && (n = read(r->err, msg + have, len - have - 1)) > 0) {
+		have += n;
+		msg[have] = '\0';
+		if (strstr(msg, "cglat: tracing"))
+			return 0;
+	}
+	return -1;	/* exited before tracing: @msg has why */
+}
+
+/* Read all of @fd into @buf; bytes read. */
+static size_t slurp(int fd, char *buf, size_t len)
+{
+	size_t have = 0;
+	ssize_t n;
+
+	while (have + 1 < len && (n = read(fd, buf + have, len - have - 1)) > 0)
+		have += n;
+	buf[have] = '\0';
+	return have;
+}
+
+/* Run cglat to its end; exit status, its stdout in @out and stderr in @err. */
+static int cglat_run(char *const argv[], char *out, size_t olen, char *err, size_t elen)
+{
+	struct run r;
+	int st;
+
+	if (cglat_start(&r, argv, err, elen) == 0)
+		kill(r.pid, SIGINT);
+	slurp(r.out, out, olen);
+	slurp(r.err, err + strlen(err), elen - strlen(err));
+	close(r.out);
+	close(r.err);
+	if (waitpid(r.pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int have_btf(void)
+{
+	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+}
+
+/* End a traced run: SIGINT, parse its one JSON report. */
+static json_object *cglat_stop(struct run *r)
+{
+	static char out[1 << 20];
+	char err[4096];
+	int st;
+
+	kill(r->pid, SIGINT);
+	slurp(r->out, out, sizeof(out));
+	slurp(r->err, err, sizeof(err));
+	close(r->out);
+	close(r->err);
+	if (waitpid(r->pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "# cglat failed: %s\n", err);
+		return NULL;
+	}
+	return json_tokener_parse(out);
+}
+
+static json_object *op_of(json_object *rep, const char *name)
+{
+	json_object *ops, *o, *v;
+	size_t i;
+
+	if (!json_object_object_get_ex(rep, "ops", &ops))
+		return NULL;
+	for (i = 0; i < json_object_array_length(ops); i++) {
+		o = json_object_array_get_idx(ops, i);
+		if (json_object_object_get_ex(o, "op", &v) &&
+		    !strcmp(json_object_get_string(v), name))
+			return o;
+	}
+	return NULL;
+}
+
+static uint64_t u64_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static uint64_t count_of(json_object *rep, const char *op)
+{
+	return u64_of(op_of(rep, op), "count");
+}
+
+static uint64_t hist_sum(json_object *rep, const char *op)
+{
+	json_object *slots;
+	uint64_t sum = 0;
+	size_t i;
+
+	if (!json_object_object_get_ex(op_of(rep, op), "log2_us_slots", &slots))
+		return 0;
+	for (i = 0; i < json_object_array_length(slots); i++)
+		sum += json_object_get_uint64(json_object_array_get_idx(slots, i));
+	return sum;
+}
+
+/* @what ("waits"/"holds") of @lock charged to @op */
+static uint64_t lock_of(json_object *rep, const char *op, const char *lock, const char *what)
+{
+	json_object *locks, *l, *v;
+	size_t i;
+
+	if (!json_object_object_get_ex(op_of(rep, op), "locks", &locks))
+		return 0;
+	for (i = 0; i < json_object_array_length(locks); i++) {
+		l = json_object_array_get_idx(locks, i);
+		if (json_object_object_get_ex(l, "lock", &v) &&
+		    !strcmp(json_object_get_string(v), lock))
+			return u64_of(l, what);
+	}
+	return 0;
+}
+
+TEST(missing_btf)
+{
+	char *const argv[] = { CGLAT, "--duration=1", NULL };
+	char out[4096], err[4096];
+
+	if (have_btf())
+		SKIP(return, "this kernel has BTF: trace.* run here instead");
+	ASSERT_EQ(1, cglat_run(argv, out, sizeof(out), err, sizeof(err)));
+	TH_LOG("cglat said: %s", err);
+	ASSERT_NE(NULL, strstr(err, "no kernel BTF at /sys/kernel/btf/vmlinux"));
+	ASSERT_NE(NULL, strstr(err, "CONFIG_DEBUG_INFO_BTF"));
+}
+
+TEST(missing_tracepoint)
+{
+	char *const argv[] = { CGLAT, "--check", "--btf=" CGLAT_BPF_O, NULL };
+	char out[65536], err[8192];
+
+	ASSERT_EQ(1, cglat_run(argv, out, sizeof(out), err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, "lacks tracepoint lock:contention_begin"));
+	ASSERT_NE(NULL, strstr(err, "lacks function cgroup_mkdir"));
+}
+
+FIXTURE(trace) {
+	struct cgp_env e;
+	int pool;		/* 1: a pool is set up (not on v1 with separate hierarchies) */
+	char dir[PATH_MAX];	/* the traced subtree */
+	struct run r;		/* r.pid > 0: cglat is tracing */
+};
+
+/* 6.1's harness runs the body after a SKIP in FIXTURE_SETUP: each body checks. */
+#define NEED_TRACER() do {						\
+	if (self->r.pid <= 0)						\
+		SKIP(return, "no kernel BTF: cglat refuses this kernel (errors.missing_btf)"); \
+} while (0)
+
+FIXTURE_SETUP(trace)
+{
+	char filter[PATH_MAX + 16], msg[4096];
+	int ret;
+
+	self->r.pid = 0;
+	if (!have_btf())
+		SKIP(return, "no kernel BTF: cglat refuses this kernel (errors.missing_btf)");
+	ret = cgp_env_up(&self->e, "cglat", 8, 2);
+	ASSERT_LE(0, ret) TH_LOG("%s: %s", self->e.why, strerror(errno));
+	self->pool = ret == 0;
+	snprintf(self->dir, sizeof(self->dir), "%s/cglat-%d", self->e.root, getpid());
+	ASSERT_EQ(0, rt_mkdir_cg(self->dir));
+	snprintf(filter, sizeof(filter), "--cgroup=%s", self->dir);
+	{
+		char *const argv[] = { CGLAT, "--json", filter, NULL };
+
+		ASSERT_EQ(0, cglat_start(&self->r, argv, msg, sizeof(msg)))
+			TH_LOG("cglat did not start: %s", msg);
+	}
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	if (self->r.pid > 0) {
+		kill(self->r.pid, SIGKILL);
+		waitpid(self->r.pid, NULL, 0);
+	}
+	if (!have_btf())
+		return;
+	rmdir(self->dir);
+	if (!self->pool)
+		return;		/* v1, separate hierarchies: cgp_env_up loaded nothing */
+	EXPECT_EQ(0, cgp_env_down(&self->e)) TH_LOG("%s", self->e.why);
+}
+
+TEST_F(trace, counts)
+{
+	char a[PATH_MAX + 32], b[PATH_MAX + 32], name[64];
+	struct rund_cgpool_acquire acq;
+	json_object *rep;
+	pid_t sleeper;
+	int i, renames = 0;
+
+	NEED_TRACER();
+	sleeper = rt_spawn_sleeper();
+	ASSERT_LT(0, sleeper);
+	for (i = 0; i < (int)N; i++) {
+		snprintf(a, sizeof(a), "%s/a%d", self->dir, i);
+		ASSERT_EQ(0, rt_mkdir_cg(a)) TH_LOG("mkdir %s: %s", a, strerror(errno));
+	}
+	for (i = 0; i < (int)N; i++) {
+		snprintf(a, sizeof(a), "%s/a%d", self->dir, i);
+		snprintf(b, sizeof(b), "%s/b%d", self->dir, i);
+		if (!rename(a, b)) {
+			renames++;
+			continue;
+		}
+		ASSERT_EQ(EPERM, errno) TH_LOG("rename %s: %s", a, strerror(errno));
+	}
+	/* v1 must rename; stock v2 refuses; patched v2 without allow_rename refuses too */
+	if (!self->e.v2)
+		ASSERT_EQ(N, (uint64_t)renames);
+	for (i = 0; i < (int)N; i++) {
+		snprintf(a, sizeof(a), "%s/%c%d", self->dir, renames ? 'b' : 'a', i);
+		ASSERT_EQ(0, rt_attach(a, sleeper)) TH_LOG("attach to %s: %s", a, strerror(errno));
+	}
+	ASSERT_EQ(0, rt_attach(self->e.root, sleeper));
+	for (i = 0; i < (int)N && self->pool; i++) {
+		snprintf(name, sizeof(name), "cglat-%d", i);
+		ASSERT_EQ(0, cgp_acquire(self->e.dev, name, 0, NULL, &acq));
+		ASSERT_EQ(0, cgp_release(self->e.dev, name, 0));
+	}
+	for (i = 0; i < (int)N; i++) {
+		snprintf(a, sizeof(a), "%s/%c%d", self->dir, renames ? 'b' : 'a', i);
+		ASSERT_EQ(0, rmdir(a));
+	}
+	rt_kill_wait(sleeper);
+
+	rep = cglat_stop(&self->r);
+	self->r.pid = 0;
+	ASSERT_NE(NULL, rep);
+	EXPECT_EQ(N, count_of(rep, "mkdir"));
+	EXPECT_EQ(N, hist_sum(rep, "mkdir"));
+	EXPECT_EQ((uint64_t)renames, count_of(rep, "rename"));
+	EXPECT_EQ((uint64_t)renames, hist_sum(rep, "rename"));
+	EXPECT_EQ(N, count_of(rep, "attach"));
+	EXPECT_EQ(N, hist_sum(rep, "attach"));
+	EXPECT_EQ(N, count_of(rep, "rmdir"));
+	EXPECT_EQ(self->pool ? N : 0ULL, count_of(rep, "ACQUIRE"));
+	EXPECT_EQ(self->pool ? N : 0ULL, count_of(rep, "RELEASE"));
+	EXPECT_EQ(self->pool ? N : 0ULL, hist_sum(rep, "ACQUIRE"));
+	EXPECT_LE(N, lock_of(rep, "mkdir", "cgroup_mutex", "holds"));
+	EXPECT_LE(N, lock_of(rep, "rmdir", "cgroup_mutex", "holds"));
+	json_object_put(rep);
+}
+
+struct churn {
+	const char *dir;
+	int id, loops, fails;
+};
+
+static void *churn(void *arg)
+{
+	struct churn *c = arg;
+	char d[PATH_MAX + 32];
+	int i;
+
+	snprintf(d, sizeof(d), "%s/churn%d", c->dir, c->id);
+	for (i = 0; i < c->loops; i++)
+		if (mkdir(d, 0755) || rmdir(d))
+			c->fails++;
+	return NULL;
+}
+
+TEST_F(trace, contention)
+{
+	struct churn c[2] = { { self->dir, 0, 300, 0 }, { self->dir, 1, 300, 0 } };
+	pthread_t t[2];
+	uint64_t waits;
+	json_object *rep;
+	int i;
+
+	NEED_TRACER();
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, churn, &c[i]));
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	ASSERT_EQ(0, c[0].fails + c[1].fails);
+	rep = cglat_stop(&self->r);
+	self->r.pid = 0;
+	ASSERT_NE(NULL, rep);
+	EXPECT_EQ(600ULL, count_of(rep, "mkdir"));
+	EXPECT_EQ(600ULL, count_of(rep, "rmdir"));
+	waits = lock_of(rep, "mkdir", "cgroup_mutex", "waits") +
+		lock_of(rep, "rmdir", "cgroup_mutex", "waits");
+	TH_LOG("cgroup_mutex waits charged to mkdir/rmdir: %llu", (unsigned long long)waits);
+	EXPECT_LT(0ULL, waits);
+	json_object_put(rep);
+}
+
+TEST_HARNESS_MAIN
