@@ -3,12 +3,14 @@
 """report.py: bench/provision and bench/density guest logs -> CSV, table, gnuplot PNGs.
 
   report.py --bench provision|density --csv OUT.csv --plot PREFIX [--mem MB] [--strict]
-            KERNEL=LOG:CONFIGHASH ...
+            [--before LABEL] [--combined] KERNEL=LOG:CONFIGHASH ...
 
 Reads the "bench: ", "bench-absent: " and "# bench-fail: " lines bench/guest/provision.sh
 prints. Repetition 0 is the warm-up and is left out of medians. The "before" mode is
-v1-sep/mkdir; ratios compare medians within one kernel boot. --strict: exit 1 when a mode
-failed, a guest did not finish, or nothing ran.
+v1-sep/mkdir (--before: another label); ratios compare medians within one kernel boot.
+--combined (provision): one plot, PREFIX.png, with every kernel's modes side by side instead
+of one per kernel. --strict: exit 1 when a mode failed, a guest did not finish, or nothing
+ran.
 """
 import argparse
 import csv
@@ -54,14 +56,18 @@ def med(xs):
 
 
 def main():
+    global BEFORE
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", required=True)
     ap.add_argument("--csv", required=True)
     ap.add_argument("--plot", required=True)
     ap.add_argument("--mem", default="?")
     ap.add_argument("--strict", action="store_true")
+    ap.add_argument("--before", default=BEFORE)
+    ap.add_argument("--combined", action="store_true")
     ap.add_argument("logs", nargs="+")
     a = ap.parse_args()
+    BEFORE = a.before
 
     kernels, data, absents, problems = [], {}, {}, []
     out = []
@@ -109,7 +115,14 @@ def main():
             table_density(data[k])
         for label, why in absents[k]:
             print(f"  {label:24} absent: {why}")
-        plot(a.bench, k, env, data[k], f"{a.plot}-{k}")
+        if not a.combined:
+            plot(a.bench, k, env, data[k], f"{a.plot}-{k}")
+    if a.combined:
+        # rows relabelled "KERNEL LABEL": the kernels' bars side by side, one boot each
+        rows = [dict(r, label=f"{k} {r['label']}") for k, _ in kernels for r in data[k]]
+        versions = ", ".join(f"{k} {env['kernel_version']}" for k, env in kernels)
+        plot(a.bench, "all", dict(kernels[0][1], kernel_version=versions), rows, a.plot,
+             title=f"{a.bench}: {versions}; {kernels[0][1]['vcpus']} vCPU TCG, one boot each")
     if a.bench == "provision":
         markdown_provision(kernels, data, absents)
     else:
@@ -250,7 +263,7 @@ def markdown_density(kernels, data):
         print()
 
 
-def plot(bench, k, env, rows, prefix):
+def plot(bench, k, env, rows, prefix, title=None):
     """PNG with gnuplot: provision = total ms per mode at each thread count (log scale);
     density = total ms vs background sandboxes per mode and n."""
     if not rows or not shutil.which("gnuplot"):
@@ -259,7 +272,8 @@ def plot(bench, k, env, rows, prefix):
         return
     g, order = group(rows)
     dat = prefix + ".dat"
-    title = f"{bench}: {k} kernel {env['kernel_version']}, {env['vcpus']} vCPU TCG, {env['date']}"
+    title = title or \
+        f"{bench}: {k} kernel {env['kernel_version']}, {env['vcpus']} vCPU TCG, {env['date']}"
     if bench == "provision":
         labels = list(dict.fromkeys(key[0] for key in order if g[key]))
         thrs = sorted({key[3] for key in order if g[key]})
@@ -282,6 +296,7 @@ set style fill solid border -1
 set logscale y
 set ylabel 'total ms'
 set xtics rotate by -30
+set rmargin 12
 set key top right
 plot for [i=2:{len(thrs) + 1}] '{dat}' using i:xtic(1) title columnhead(i)
 """
