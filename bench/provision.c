@@ -73,6 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -724,6 +725,24 @@ static int usage(const char *why)
 	return 2;
 }
 
+/*
+ * Mode module holds one pidfd per sandbox (opened untimed in prepare(), as a runtime has
+ * it from clone3()), background ones included: 2000 are over the default soft limit of
+ * 1024 open files, and pidfd_open() failed with EMFILE.
+ */
+static void raise_nofile(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want;
+	if (rl.rlim_max < want)
+		rl.rlim_max = want;	/* root (the bench guest) may raise the hard limit */
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		perror("provision: setrlimit(RLIMIT_NOFILE)");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -785,6 +804,7 @@ int main(int argc, char **argv)
 	if (r.ncpus < 1)
 		r.ncpus = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	raise_nofile(bg + n + 64);
 	probe(&r);
 	if (mode == M_MODULE)
 		module_setup(&r, bg + n + 16);	/* the pool covers background + a batch */
