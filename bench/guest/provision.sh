@@ -10,7 +10,9 @@
 # and v2 favordynmods; by default v1-co, v2 and the module modes, to keep TCG time down),
 # MODES (only these labels, space-separated, e.g. "v1-sep/mkdir v2/mkdir v2/module-fast";
 # v2/module-fast-recycle is the module's opt-in recycling policy; a layout none of them
-# names is not mounted).
+# names is not mounted), CGLAT (provision: after each mode's timed runs, one more run of N
+# sandboxes at CGLAT_THREADS, default the last of THREADS, traced by /rund/bin/cglat; its
+# JSON report as "bench-cglat: LABEL,THREADS,JSON"; CGLAT=0: none).
 bench=$1
 ko=/rund/modules/rund_cgpool.ko
 cg=/sys/fs/cgroup
@@ -62,7 +64,42 @@ run() {
 		# shellcheck disable=SC2086
 		/rund/bin/provision --mode "$mode" --label "$label" $hs -n "$N" -t "$THREADS" \
 			--reps "$REPS" --warmup "$WARMUP" || echo "# bench-fail: $label"
+		traced "$mode" "$label" "$hs"
 	fi
+}
+
+# traced MODE LABEL HIERS: the cglat run of one mode (timed runs are never traced: the
+# tracer's trampolines on mutex_lock and friends cost time of their own)
+traced() {
+	[ "$bench" = provision ] && [ "${CGLAT:-1}" != 0 ] || return 0
+	t=${CGLAT_THREADS:-${THREADS##*,}} lbl=$2
+	if [ "$1" = module ]; then	# provision's own label: LAYOUT/module-BACKEND[-recycle]
+		lbl=$lbl-$(cat /sys/module/rund_cgpool/parameters/backend)
+		case "$3" in *--recycle*) lbl=$lbl-recycle ;; esac
+	fi
+	if [ ! -x /rund/bin/cglat ]; then
+		echo "bench-cglat-absent: $lbl,no cglat in the payload"
+		return 0
+	fi
+	tmp=$(mktemp -d)
+	/rund/bin/cglat --json --sandboxes "$N" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	# attach before the workload: the tracer says so on stderr
+	while ! grep -q 'cglat: tracing' "$tmp/err"; do
+		if ! kill -0 $pid 2>/dev/null; then
+			echo "bench-cglat-absent: $lbl,$(grep -m1 cglat: "$tmp/err")"
+			rm -rf "$tmp"
+			return 0
+		fi
+		sleep 0.2
+	done
+	# shellcheck disable=SC2086
+	{ /rund/bin/provision --mode "$1" --label "$2" $3 -n "$N" -t "$t" --reps 1 --warmup 0 ||
+		echo "# bench-fail: $lbl (traced)"; } | grep -v -e '^bench: ' -e '^bench-absent: '
+	kill -TERM $pid	# not INT: a background job of a script ignores SIGINT
+	wait $pid
+	echo "bench-cglat: $lbl,$t,$(cat "$tmp/out")"
+	rm -rf "$tmp"
 }
 
 # modload BACKEND LABEL: load the module; on failure print why every module mode is absent

@@ -14,6 +14,7 @@ ran.
 """
 import argparse
 import csv
+import json
 import os
 import re
 import shutil
@@ -51,6 +52,69 @@ def parse_log(path):
     return env, rows, absent, failed, finished
 
 
+# per-sandbox columns of cglat's report (tools/cglat), in the order of the table
+CGLAT = [("cgroup_mutex_wait_us", "mutex wait"), ("cgroup_mutex_hold_us", "mutex hold"),
+         ("threadgroup_rwsem_wait_us", "tg wait"), ("threadgroup_rwsem_hold_us", "tg hold"),
+         ("kernfs_rwsem_hold_us", "kernfs hold"), ("css_set_lock_wait_us", "css_set wait"),
+         ("rcu_grace_periods", "GPs"), ("serial_us", "serial"), ("cpu_us", "cpu")]
+
+
+def parse_cglat(path):
+    """The "bench-cglat: LABEL,THREADS,JSON" and "bench-cglat-absent: LABEL,WHY" lines."""
+    runs, absent = [], []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line.startswith("bench-cglat: "):
+                label, thr, rep = line[len("bench-cglat: "):].split(",", 2)
+                try:
+                    runs.append((label, int(thr), json.loads(rep)))
+                except ValueError:
+                    absent.append((label, "cglat printed no report"))
+            elif line.startswith("bench-cglat-absent: "):
+                absent.append(tuple(line[len("bench-cglat-absent: "):].split(",", 1)))
+    return runs, absent
+
+
+def report_cglat(kernels, logs, csv_path):
+    """Per mode, per sandbox: lock wait/hold, RCU grace periods, serial time and the
+    modelled ceilings of cglat's traced run (one run of N sandboxes per mode)."""
+    rows = []
+    for k, _ in kernels:
+        runs, absent = parse_cglat(logs[k])
+        for label, thr, rep in runs:
+            per, model = rep.get("per_sandbox", {}), rep.get("model", {})
+            r = dict(kernel=k, label=label, threads=thr, sandboxes=rep.get("sandboxes", 0))
+            r.update({f: round(per.get(f, 0.0), 2) for f, _ in CGLAT})
+            r["ceiling_serial_per_s"] = round(model.get("ceiling_serial_per_s", 0.0))
+            r["ceiling_cores_per_s"] = round(model.get("ceiling_cores_per_s", 0.0))
+            r["cores"] = model.get("cores", "")
+            rows.append(r)
+        rows += [dict(kernel=k, label=lab, status="absent: " + why) for lab, why in absent]
+    if not rows:
+        return
+    cols = ["kernel", "label", "status", "threads", "sandboxes"] + [f for f, _ in CGLAT] + \
+        ["ceiling_serial_per_s", "ceiling_cores_per_s", "cores"]
+    with open(csv_path, "w", newline="") as f:
+        w = csv.DictWriter(f, cols, restval="")
+        w.writeheader()
+        w.writerows(rows)
+    print("\nWhere the time goes (cglat, one traced run of N sandboxes per mode; us per sandbox"
+          " start + teardown; model = 1/serial and min(cores/cpu, 1/serial), not measured):\n")
+    print("| kernel | mode | thr | " + " | ".join(h for _, h in CGLAT) +
+          " | 1/serial per s | model per s |")
+    print("|---|---|---:|" + "---:|" * (len(CGLAT) + 2))
+    for r in rows:
+        if "status" in r:
+            print(f"| {r['kernel']} | {r['label']} | | {r['status'][:100]} |")
+            continue
+        print(f"| {r['kernel']} | {r['label']} | {r['threads']} | " +
+              " | ".join(f"{r[f]:.2f}" if f == "rcu_grace_periods" else f"{r[f]:.0f}"
+                         for f, _ in CGLAT) +
+              f" | {r['ceiling_serial_per_s']} | {r['ceiling_cores_per_s']} ({r['cores']} cores) |")
+    print(f"\ncglat CSV: {csv_path}")
+
+
 def med(xs):
     return statistics.median(xs) if xs else None
 
@@ -70,7 +134,7 @@ def main():
     BEFORE = a.before
 
     kernels, data, absents, problems = [], {}, {}, []
-    out = []
+    out, logs = [], {}
     for spec in a.logs:
         k, _, rest = spec.partition("=")
         log, _, chash = rest.rpartition(":")
@@ -78,6 +142,7 @@ def main():
         date = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(os.path.getmtime(log)))
         env.update(config_hash=chash, date=date)
         kernels.append((k, env))
+        logs[k] = log
         data[k] = rows
         absents[k] = absent
         problems += [f"{k}: mode failed: {x}" for x in failed]
@@ -125,6 +190,7 @@ def main():
              title=f"{a.bench}: {versions}; {kernels[0][1]['vcpus']} vCPU TCG, one boot each")
     if a.bench == "provision":
         markdown_provision(kernels, data, absents)
+        report_cglat(kernels, logs, re.sub(r"\.csv$", "", a.csv) + "-cglat.csv")
     else:
         markdown_density(kernels, data)
     print(f"\nCSV: {a.csv}")

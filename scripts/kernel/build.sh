@@ -4,6 +4,8 @@
 # Build the rund host/test kernel from Debian's linux-source-6.1 with patches/host applied.
 #
 #   scripts/kernel/build.sh [test|debug]      build (or reuse) and print the object dir
+#   scripts/kernel/build.sh trace             test + scripts/kconfig/trace.config (BTF,
+#                                             ftrace, BPF JIT) for cglat; benchmarks only
 #   scripts/kernel/build.sh guest             the rund-prepatch guest kernel: pristine source
 #                                             + patches/guest/ (no host series), test config
 #   scripts/kernel/build.sh source            extract (or reuse) the pristine tree, print it
@@ -19,9 +21,9 @@ set -euo pipefail
 
 variant=${1:-test}
 case "$variant" in
-test | debug | guest | source) ;;
+test | debug | trace | guest | source) ;;
 *)
-	echo "build.sh: unknown variant '$variant' (want: test, debug, guest or source)" >&2
+	echo "build.sh: unknown variant '$variant' (want: test, debug, trace, guest or source)" >&2
 	exit 2
 	;;
 esac
@@ -78,6 +80,7 @@ fi
 
 fragments=("$top/scripts/kconfig/test.config")
 [ "$variant" = debug ] && fragments+=("$top/scripts/kconfig/debug.config")
+[ "$variant" = trace ] && fragments+=("$top/scripts/kconfig/trace.config")
 patches=()
 # RUND_PATCHES=none builds the same config without patches/host (the baseline the
 # benchmarks compare the patched kernel against); it is cached like any other input set.
@@ -106,6 +109,7 @@ link_result() {
 	mkdir -p "$top/build"
 	local name=linux
 	[ "$variant" = debug ] && name=linux-debug
+	[ "$variant" = trace ] && name=linux-trace
 	[ "$variant" = guest ] && name=linux-guest
 	[ "$variant" != guest ] && [ "${RUND_PATCHES:-host}" = none ] && name=$name-unpatched
 	ln -sfn "$dir/obj" "$top/build/$name"
