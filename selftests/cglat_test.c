@@ -13,6 +13,8 @@
  *                            rmdir, and 100 ACQUIRE + 100 RELEASE of a pool outside the
  *                            filter; each count's histogram sums to it; every mkdir held
  *                            cgroup_mutex.
+ *   interval                 --json --interval=1 --duration=3: one JSON report a second and
+ *                            a last one, each with the per-sandbox section.
  *   trace.contention         two threads mkdir/rmdir under the test cgroup: cgroup_mutex
  *                            waits > 0, charged to mkdir or rmdir.
  *
@@ -81,13 +83,17 @@ static size_t slurp(int fd, char *buf, size_t len)
 	return have;
 }
 
-/* Run cglat to its end; exit status, its stdout in @out and stderr in @err. */
-static int cglat_run(char *const argv[], char *out, size_t olen, char *err, size_t elen)
+/*
+ * Run cglat to its end (@stop: SIGINT once it traces); exit status, its stdout in @out and
+ * stderr in @err.
+ */
+static int cglat_run(char *const argv[], int stop, char *out, size_t olen, char *err,
+		     size_t elen)
 {
 	struct run r;
 	int st;
 
-	if (cglat_start(&r, argv, err, elen) == 0)
+	if (cglat_start(&r, argv, err, elen) == 0 && stop)
 		kill(r.pid, SIGINT);
 	slurp(r.out, out, olen);
 	slurp(r.err, err + strlen(err), elen - strlen(err));
@@ -187,7 +193,7 @@ TEST(missing_btf)
 
 	if (have_btf())
 		SKIP(return, "this kernel has BTF: trace.* run here instead");
-	ASSERT_EQ(1, cglat_run(argv, out, sizeof(out), err, sizeof(err)));
+	ASSERT_EQ(1, cglat_run(argv, 1, out, sizeof(out), err, sizeof(err)));
 	TH_LOG("cglat said: %s", err);
 	ASSERT_NE(NULL, strstr(err, "no kernel BTF at /sys/kernel/btf/vmlinux"));
 	ASSERT_NE(NULL, strstr(err, "CONFIG_DEBUG_INFO_BTF"));
@@ -198,9 +204,32 @@ TEST(missing_tracepoint)
 	char *const argv[] = { CGLAT, "--check", "--btf=" CGLAT_BPF_O, NULL };
 	char out[65536], err[8192];
 
-	ASSERT_EQ(1, cglat_run(argv, out, sizeof(out), err, sizeof(err)));
+	ASSERT_EQ(1, cglat_run(argv, 1, out, sizeof(out), err, sizeof(err)));
 	ASSERT_NE(NULL, strstr(err, "lacks tracepoint lock:contention_begin"));
 	ASSERT_NE(NULL, strstr(err, "lacks function cgroup_mkdir"));
+}
+
+TEST(interval)
+{
+	char *const argv[] = { CGLAT, "--json", "--interval=1", "--duration=3", NULL };
+	static char out[1 << 20];
+	char err[4096], *line, *save;
+	json_object *rep, *v;
+	int reports = 0;
+
+	if (!have_btf())
+		SKIP(return, "no kernel BTF: cglat refuses this kernel (errors.missing_btf)");
+	ASSERT_EQ(0, cglat_run(argv, 0, out, sizeof(out), err, sizeof(err))) TH_LOG("%s", err);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		rep = json_tokener_parse(line);
+		ASSERT_NE(NULL, rep) TH_LOG("not JSON: %.200s", line);
+		EXPECT_TRUE(json_object_object_get_ex(rep, "per_sandbox", &v));
+		EXPECT_TRUE(json_object_object_get_ex(rep, "seconds", &v));
+		json_object_put(rep);
+		reports++;
+	}
+	EXPECT_LE(3, reports);
+	EXPECT_GE(4, reports);
 }
 
 FIXTURE(trace) {
