@@ -76,13 +76,17 @@ def parse_cglat(path):
     return runs, absent
 
 
-def report_cglat(kernels, logs, csv_path):
+def report_cglat(kernels, logs, absents, csv_path):
     """Per mode, per sandbox: lock wait/hold, RCU grace periods, serial time and the
-    modelled ceilings of cglat's traced run (one run of N sandboxes per mode)."""
+    modelled ceilings of cglat's traced run (one run of N sandboxes per mode). A mode
+    absent on a kernel has no row: its traced run did nothing."""
     rows = []
     for k, _ in kernels:
         runs, absent = parse_cglat(logs[k])
+        gone = {label for label, _ in absents[k]}
         for label, thr, rep in runs:
+            if label in gone:
+                continue
             per, model = rep.get("per_sandbox", {}), rep.get("model", {})
             r = dict(kernel=k, label=label, threads=thr, sandboxes=rep.get("sandboxes", 0))
             r.update({f: round(per.get(f, 0.0), 2) for f, _ in CGLAT})
@@ -190,7 +194,7 @@ def main():
              title=f"{a.bench}: {versions}; {kernels[0][1]['vcpus']} vCPU TCG, one boot each")
     if a.bench == "provision":
         markdown_provision(kernels, data, absents)
-        report_cglat(kernels, logs, re.sub(r"\.csv$", "", a.csv) + "-cglat.csv")
+        report_cglat(kernels, logs, absents, re.sub(r"\.csv$", "", a.csv) + "-cglat.csv")
     else:
         markdown_density(kernels, data)
     print(f"\nCSV: {a.csv}")
