@@ -15,8 +15,15 @@
  *                            cgroup_mutex.
  *   interval                 --json --interval=1 --duration=3: one JSON report a second and
  *                            a last one, each with the per-sandbox section.
- *   trace.contention         two threads mkdir/rmdir under the test cgroup: cgroup_mutex
- *                            waits > 0, charged to mkdir or rmdir.
+ *   trace.contention         one thread mkdir/rmdir under the test cgroup while another
+ *                            moves a process between two of its cgroups (an attach sleeps
+ *                            in synchronize_rcu() holding cgroup_mutex, so the mkdir/rmdir
+ *                            thread waits even on one vCPU): cgroup_mutex waits > 0,
+ *                            charged to mkdir or rmdir.
+ *
+ * scripts/check boots this test on its own, with one vCPU: attaching and detaching the
+ * tracer live-patches kernel text, and in 2-vCPU TCG guests that patching stalled the
+ * guest in one of four boots (text_poke_bp() waiting for the other vCPU's IPI ack).
  *
  * cglat runs from /rund/bin (payload of scripts/check), its JSON read with json-c.
  */
@@ -344,7 +351,8 @@ TEST_F(trace, counts)
 
 struct churn {
 	const char *dir;
-	int id, loops, fails;
+	pid_t pid;		/* 0: mkdir/rmdir; else move this process */
+	int loops, fails;
 };
 
 static void *churn(void *arg)
@@ -353,32 +361,52 @@ static void *churn(void *arg)
 	char d[PATH_MAX + 32];
 	int i;
 
-	snprintf(d, sizeof(d), "%s/churn%d", c->dir, c->id);
-	for (i = 0; i < c->loops; i++)
+	for (i = 0; i < c->loops; i++) {
+		if (c->pid) {
+			snprintf(d, sizeof(d), "%s/hop%d", c->dir, i & 1);
+			c->fails += !!rt_attach(d, c->pid);
+			continue;
+		}
+		snprintf(d, sizeof(d), "%s/churn", c->dir);
 		if (mkdir(d, 0755) || rmdir(d))
 			c->fails++;
+	}
 	return NULL;
 }
 
 TEST_F(trace, contention)
 {
-	struct churn c[2] = { { self->dir, 0, 300, 0 }, { self->dir, 1, 300, 0 } };
+	struct churn c[2] = { { self->dir, 0, 300, 0 }, { self->dir, 0, 300, 0 } };
+	char hop[PATH_MAX + 32];
 	pthread_t t[2];
 	uint64_t waits;
 	json_object *rep;
 	int i;
 
 	NEED_TRACER();
+	for (i = 0; i < 2; i++) {
+		snprintf(hop, sizeof(hop), "%s/hop%d", self->dir, i);
+		ASSERT_EQ(0, rt_mkdir_cg(hop));
+	}
+	c[1].pid = rt_spawn_sleeper();
+	ASSERT_LT(0, c[1].pid);
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, churn, &c[i]));
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
+	ASSERT_EQ(0, rt_attach(self->e.root, c[1].pid));
+	rt_kill_wait(c[1].pid);
+	for (i = 0; i < 2; i++) {
+		snprintf(hop, sizeof(hop), "%s/hop%d", self->dir, i);
+		ASSERT_EQ(0, rmdir(hop));
+	}
 	ASSERT_EQ(0, c[0].fails + c[1].fails);
 	rep = cglat_stop(&self->r);
 	self->r.pid = 0;
 	ASSERT_NE(NULL, rep);
-	EXPECT_EQ(600ULL, count_of(rep, "mkdir"));
-	EXPECT_EQ(600ULL, count_of(rep, "rmdir"));
+	EXPECT_EQ(302ULL, count_of(rep, "mkdir"));
+	EXPECT_EQ(302ULL, count_of(rep, "rmdir"));
+	EXPECT_EQ(300ULL, count_of(rep, "attach"));
 	waits = lock_of(rep, "mkdir", "cgroup_mutex", "waits") +
 		lock_of(rep, "rmdir", "cgroup_mutex", "waits");
 	TH_LOG("cgroup_mutex waits charged to mkdir/rmdir: %llu", (unsigned long long)waits);
