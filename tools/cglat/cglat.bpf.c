@@ -48,9 +48,8 @@ struct tstate {
 	__u32 wait_op;
 	__u64 off_ts;			/* switched out inside an op */
 	__u64 off_ns;			/* off-CPU time of the outermost op so far */
-	__u64 rcu_ts;			/* synchronize_rcu() entry */
-	__u32 rcu_op;
-	__u32 hold_op[HOLD_SLOTS];	/* per lock: the op a hold is charged to */
+	/* per lock: the op a hold (for CGLAT_LOCK_RCU_GP: a grace period) is charged to */
+	__u32 hold_op[HOLD_SLOTS];
 	__u64 hold_ts[HOLD_SLOTS];
 };
 
@@ -133,7 +132,9 @@ static void kn_learn_root(struct kernfs_node *kn)
 	if (!root)
 		return;
 	addr = (__u64)root + bpf_core_field_offset(struct kernfs_root, kernfs_rwsem);
-	bpf_map_update_elem(&kernfs_locks, &addr, &one, BPF_ANY);
+	/* known after the first op of a hierarchy: a lookup is cheaper than an update */
+	if (!bpf_map_lookup_elem(&kernfs_locks, &addr))
+		bpf_map_update_elem(&kernfs_locks, &addr, &one, BPF_ANY);
 }
 
 /* The class of a lock a contention event names; -1: not one cglat follows. */
@@ -198,10 +199,13 @@ static __u32 log2_slot(__u64 us)
 	return slot;
 }
 
-static void max_update(__u64 *max, __u64 v)
+/* one more event of @delta ns */
+static void account(__u64 *count, __u64 *total, __u64 *max, __u64 delta)
 {
-	if (v > *max)
-		*max = v;	/* racy by design: a lost update loses one maximum */
+	__sync_fetch_and_add(count, 1);
+	__sync_fetch_and_add(total, delta);
+	if (delta > *max)
+		*max = delta;	/* racy by design: a lost update loses one maximum */
 }
 
 static int op_exit(__u32 op)
@@ -228,14 +232,12 @@ static int op_exit(__u32 op)
 	st = bpf_map_lookup_elem(&opstats, &op);
 	if (!st)
 		return 0;
-	__sync_fetch_and_add(&st->count, 1);
-	__sync_fetch_and_add(&st->total_ns, delta);
+	account(&st->count, &st->total_ns, &st->max_ns, delta);
 	if (!d) {
 		__sync_fetch_and_add(&st->top_ns, delta);
 		__sync_fetch_and_add(&st->top_cpu_ns, delta > ts->off_ns ? delta - ts->off_ns : 0);
 	}
 	__sync_fetch_and_add(&st->slots[log2_slot(delta / 1000)], 1);
-	max_update(&st->max_ns, delta);
 	return 0;
 }
 
@@ -250,11 +252,8 @@ static void charge_wait(int op, int lock, __u64 delta)
 {
 	struct lock_stat *ls = lockstat(op, lock);
 
-	if (!ls)
-		return;
-	__sync_fetch_and_add(&ls->wait_count, 1);
-	__sync_fetch_and_add(&ls->wait_ns, delta);
-	max_update(&ls->wait_max_ns, delta);
+	if (ls)
+		account(&ls->wait_count, &ls->wait_ns, &ls->wait_max_ns, delta);
 }
 
 /* This thread's slot and the op its lock events go to; NULL: none, or filtered out. */
@@ -281,25 +280,33 @@ static int hold_begin(int lock)
 	return 0;
 }
 
-static int hold_end(int lock)
+/* Close the interval hold_begin(@lock) opened: its length, and its op in @op; 0: none. */
+static __u64 hold_close(int lock, int *op)
 {
 	struct tstate *ts = tstate_get(false);
-	struct lock_stat *ls;
-	__u64 start, delta;
+	__u32 s = lock & (HOLD_SLOTS - 1);
+	__u64 start;
 
 	if (!ts)
 		return 0;
-	start = ts->hold_ts[lock & (HOLD_SLOTS - 1)];
+	start = ts->hold_ts[s];
 	if (!start)
 		return 0;
-	ts->hold_ts[lock & (HOLD_SLOTS - 1)] = 0;
-	delta = bpf_ktime_get_ns() - start;
-	ls = lockstat(ts->hold_op[lock & (HOLD_SLOTS - 1)], lock);
-	if (!ls)
-		return 0;
-	__sync_fetch_and_add(&ls->hold_count, 1);
-	__sync_fetch_and_add(&ls->hold_ns, delta);
-	max_update(&ls->hold_max_ns, delta);
+	ts->hold_ts[s] = 0;
+	*op = ts->hold_op[s];
+	return bpf_ktime_get_ns() - start;
+}
+
+static int hold_end(int lock)
+{
+	struct lock_stat *ls;
+	__u64 delta;
+	int op;
+
+	delta = hold_close(lock, &op);
+	ls = delta ? lockstat(op, lock) : NULL;
+	if (ls)
+		account(&ls->hold_count, &ls->hold_ns, &ls->hold_max_ns, delta);
 	return 0;
 }
 
@@ -525,26 +532,18 @@ UNLOCK(up_write, CGLAT_LOCK_KERNFS, struct rw_semaphore, is_kernfs)
 SEC("fentry/synchronize_rcu")
 int BPF_PROG(synchronize_rcu_entry)
 {
-	struct tstate *ts;
-	int op;
-
-	ts = thread_op(&op);
-	if (!ts)
-		return 0;
-	ts->rcu_op = op;
-	ts->rcu_ts = bpf_ktime_get_ns();
-	return 0;
+	return hold_begin(CGLAT_LOCK_RCU_GP);
 }
 
 SEC("fexit/synchronize_rcu")
 int BPF_PROG(synchronize_rcu_exit)
 {
-	struct tstate *ts = tstate_get(false);
+	__u64 delta;
+	int op;
 
-	if (!ts || !ts->rcu_ts)
-		return 0;
-	charge_wait(ts->rcu_op, CGLAT_LOCK_RCU_GP, bpf_ktime_get_ns() - ts->rcu_ts);
-	ts->rcu_ts = 0;
+	delta = hold_close(CGLAT_LOCK_RCU_GP, &op);
+	if (delta)
+		charge_wait(op, CGLAT_LOCK_RCU_GP, delta);
 	return 0;
 }
 

@@ -664,12 +664,15 @@ int main(int argc, char **argv)
 		env.cgroup ?: "");
 	start = last = now();
 	while (!exiting) {
+		double t;
+
 		usleep(100 * 1000);
-		if (env.duration && now() - start >= env.duration)
+		t = now();
+		if (env.duration && t - start >= env.duration)
 			break;
-		if (env.interval && now() - last >= env.interval) {
-			snap.seconds = now() - last;
-			last = now();
+		if (env.interval && t - last >= env.interval) {
+			snap.seconds = t - last;
+			last = t;
 			read_maps(skel, &snap, true);
 			env.json ? print_json(&snap) : print_text(&snap);
 		}
