@@ -47,6 +47,8 @@ struct rund_backend {
 	int  (*attach)(struct rund_pool *p, struct rund_cg *cg, struct pid *pid);
 	/* remove the (empty) cgroup cg->name */
 	int  (*destroy)(struct rund_pool *p, struct rund_cg *cg);
+	/* optional: finish the backend's own background work now (STATS_SYNC, TEARDOWN) */
+	void (*sync)(struct rund_pool *p);
 };
 
 extern const struct rund_backend rund_backend_compat;

@@ -47,7 +47,9 @@ struct fast_pool {
 	struct list_head spares;	/* struct fast_spare, withheld, newest first */
 	atomic_t nr_spares;
 	atomic64_t served;		/* mkdir(2)s served from the reserve */
-	struct work_struct refill;	/* keeps nr_spares at mkdir_reserve */
+	struct delayed_work refill;	/* keeps nr_spares at mkdir_reserve; paced */
+	unsigned long last_claim;	/* jiffies of the latest served mkdir(2) */
+	struct rund_pool *pool;		/* its pool: syncing */
 };
 
 struct fast_spare {
@@ -165,11 +167,28 @@ static void fast_spare_push(struct fast_pool *fp, struct fast_spare *s)
 	spin_unlock(&fp->lock);
 }
 
+static unsigned int fast_reserve_want(void)
+{
+	return min_t(unsigned int, READ_ONCE(mkdir_reserve), RUND_RESERVE_MAX);
+}
+
+/*
+ * How long the reserve's refill should still wait: paced like the pool's (recycle.c),
+ * by the latest served mkdir(2), going ahead below a quarter of the reserve.
+ */
+static unsigned long fast_refill_wait(struct fast_pool *fp)
+{
+	if (atomic_read(&fp->pool->syncing))
+		return 0;
+	return rund_pace(READ_ONCE(fp->last_claim), atomic_read(&fp->nr_spares),
+			 fast_reserve_want() / 4);
+}
+
 /* The worker: bring the reserve to mkdir_reserve, making or removing withheld cgroups. */
 static void fast_refill(struct work_struct *work)
 {
-	struct fast_pool *fp = container_of(work, struct fast_pool, refill);
-	unsigned int want = min_t(unsigned int, READ_ONCE(mkdir_reserve), RUND_RESERVE_MAX);
+	struct fast_pool *fp = container_of(to_delayed_work(work), struct fast_pool, refill);
+	unsigned int want = fast_reserve_want();
 	const struct cred *old = override_creds(fp->cred);
 	struct fast_spare *s;
 
@@ -186,6 +205,12 @@ static void fast_refill(struct work_struct *work)
 		fast_spare_free(s);
 	}
 	while (atomic_read(&fp->nr_spares) < want) {
+		unsigned long wait = fast_refill_wait(fp);
+
+		if (wait) {
+			queue_delayed_work(rund_wq, &fp->refill, wait);
+			break;
+		}
 		s = kzalloc(sizeof(*s), GFP_KERNEL);
 		if (!s)
 			break;
@@ -218,7 +243,8 @@ static struct cgroup *fast_provider_claim(struct cgroup *parent, const char *nam
 			kfree(s);
 			atomic64_inc(&fp->served);
 		}
-		queue_work(rund_wq, &fp->refill);
+		WRITE_ONCE(fp->last_claim, jiffies);
+		rund_pace_kick(&fp->refill, fast_refill_wait(fp));
 	}
 	rund_pool_put(p);
 	return cgrp;
@@ -239,7 +265,7 @@ static void fast_provider_unclaim(struct cgroup *cgrp, bool stale)
 		fp = fast_of(p);
 	if (fp && stale) {
 		atomic_set(&fp->stale, 1);
-		queue_work(rund_wq, &fp->refill);
+		mod_delayed_work(rund_wq, &fp->refill, 0);
 	} else if (fp) {
 		s = kzalloc(sizeof(*s), GFP_KERNEL);
 	}
@@ -289,7 +315,8 @@ static int fast_open(struct rund_pool *p)
 	fp->cred = get_cred(p->cred);
 	spin_lock_init(&fp->lock);
 	INIT_LIST_HEAD(&fp->spares);
-	INIT_WORK(&fp->refill, fast_refill);
+	INIT_DELAYED_WORK(&fp->refill, fast_refill);
+	fp->pool = p;
 	p->priv = fp;
 	if (!p->mkdir)
 		return 0;
@@ -307,7 +334,7 @@ static int fast_open(struct rund_pool *p)
 		return -EBUSY;
 	}
 	fp->provider = true;
-	queue_work(rund_wq, &fp->refill);
+	queue_delayed_work(rund_wq, &fp->refill, 0);
 	return 0;
 }
 
@@ -319,7 +346,7 @@ static void fast_close(struct rund_pool *p)
 
 	if (fp->provider)
 		cgroup_rund_unregister(&fast_provider);
-	cancel_work_sync(&fp->refill);
+	cancel_delayed_work_sync(&fp->refill);
 	while ((s = fast_spare_pop(fp)))
 		fast_spare_free(s);
 	cgroup_put(fp->parent);
@@ -344,6 +371,17 @@ void rund_fast_mkdir_stats(struct rund_pool *p, u64 *reserve, u64 *served)
 	*served = fp ? atomic64_read(&fp->served) : 0;
 }
 
+/* STATS_SYNC, TEARDOWN: the reserve refilled now, unpaced (p->syncing) */
+static void fast_sync(struct rund_pool *p)
+{
+	struct fast_pool *fp = fast_of(p);
+
+	if (!fp || !fp->provider)
+		return;
+	mod_delayed_work(rund_wq, &fp->refill, 0);
+	flush_delayed_work(&fp->refill);
+}
+
 const struct rund_backend rund_backend_fast = {
 	.name		= "fast",
 	.one_write	= true,
@@ -355,4 +393,5 @@ const struct rund_backend rund_backend_fast = {
 	.unclaim	= rund_vfs_unclaim,
 	.attach		= fast_attach,
 	.destroy	= fast_destroy,
+	.sync		= fast_sync,
 };

@@ -218,7 +218,7 @@ static void rund_pool_free(struct rund_pool *p)
 	struct hlist_node *h;
 	unsigned int bkt;
 
-	cancel_work_sync(&p->work);
+	cancel_delayed_work_sync(&p->work);
 	list_for_each_entry_safe(cg, tmp, &p->idle, node)
 		rund_cg_destroy(p, cg);
 	hash_for_each_safe(p->by_name, bkt, h, cg, hname) {
@@ -280,7 +280,7 @@ static struct rund_pool *rund_pool_alloc(const struct rund_cgpool_setup *s)
 	INIT_LIST_HEAD(&p->stuck);
 	hash_init(p->by_name);
 	hash_init(p->by_id);
-	INIT_WORK(&p->work, rund_work);
+	INIT_DELAYED_WORK(&p->work, rund_work);
 	refcount_set(&p->users, 1);
 	init_completion(&p->users_done);
 	return p;

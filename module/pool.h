@@ -20,7 +20,9 @@
  * it there, or its recycle work), which alone renames it or writes its files.
  *
  * Released cgroups are recycled in parallel, one work item each on rund_wq; p->work
- * refills the pool and retries stuck cgroups.
+ * refills the pool and retries stuck cgroups. The refill is paced (recycle.c): while
+ * ACQUIREs keep coming it waits, so that its mkdirs do not take cgroup_mutex in the middle
+ * of a burst of sandbox starts, unless the pool is about to run dry.
  */
 #ifndef RUND_POOL_H
 #define RUND_POOL_H
@@ -100,7 +102,10 @@ struct rund_pool {
 
 	struct list_head stuck;		/* under p->lock */
 	unsigned int coming;		/* under p->lock: recycles headed for idle */
-	struct work_struct work;	/* refill, retry stuck cgroups */
+	struct delayed_work work;	/* refill, retry stuck cgroups; delayed: paced */
+	unsigned long last_acquire;	/* jiffies of the latest ACQUIRE; READ/WRITE_ONCE */
+	atomic_t syncing;		/* STATS_SYNC/TEARDOWN waiting: refill unpaced */
+	bool refilling;			/* p->work only: a refill is under way */
 	atomic64_t seq;			/* idle name numbers */
 	unsigned long extras;		/* reset files this hierarchy has (limits.c) */
 	bool one_write;			/* SET through rund.config (limits.c) */
@@ -144,6 +149,7 @@ static inline int rund_be_destroy(struct rund_pool *p, struct rund_cg *cg)
 
 extern const struct rund_backend *rund_backend;
 extern struct workqueue_struct *rund_wq;
+extern unsigned int refill_quiet_ms;
 
 /* pool.c */
 struct rund_pool *rund_pool_get(void);
@@ -166,6 +172,9 @@ void rund_work(struct work_struct *work);
 void rund_recycle_work(struct work_struct *work);
 void rund_recycle(struct rund_pool *p, struct rund_cg *cg);
 void rund_flush(struct rund_pool *p);
+void rund_refill_kick(struct rund_pool *p);
+unsigned long rund_pace(unsigned long last, long have, long floor);
+void rund_pace_kick(struct delayed_work *w, unsigned long wait);
 int rund_cg_new(struct rund_pool *p, struct rund_cg *cg);
 void rund_cg_destroy(struct rund_pool *p, struct rund_cg *cg);
 void rund_cg_retire(struct rund_pool *p, struct rund_cg *cg);

@@ -77,8 +77,8 @@ void rund_cg_retire(struct rund_pool *p, struct rund_cg *cg)
 		pr_warn_ratelimited("rmdir of %s failed: %d; retried later\n", cg->name, err);
 		rund_cg_park(p, cg, true);
 		/* from p->work itself: the next run retries, not a busy loop */
-		if (current_work() != &p->work)
-			queue_work(rund_wq, &p->work);
+		if (current_work() != &p->work.work)
+			queue_delayed_work(rund_wq, &p->work, 0);
 		return;
 	}
 	spin_lock(&p->lock);
@@ -224,10 +224,73 @@ void rund_recycle_work(struct work_struct *work)
 	rund_recycle_one(p, cg);	/* may free cg */
 	revert_creds(old);
 	if (atomic_long_read(&p->nr_idle) < p->low || atomic_long_read(&p->nr_stuck))
-		queue_work(rund_wq, &p->work);
+		queue_delayed_work(rund_wq, &p->work, 0);
 }
 
-/* Retry the stuck cgroups; refill below the low watermark. */
+/*
+ * Refill pacing. A refill's mkdir holds cgroup_mutex across every controller's css and
+ * some eighty kernfs nodes, and every ACQUIRE's attach needs cgroup_mutex: refilling while
+ * a burst of sandbox starts drains the pool makes each start wait for it. So the refill
+ * waits until no ACQUIRE came for refill_quiet_ms, except below a quarter of the low
+ * watermark, where it goes ahead one cgroup at a time so that a steady stream of starts
+ * does not run the pool dry. STATS_SYNC and TEARDOWN (p->syncing) do not wait.
+ */
+unsigned int refill_quiet_ms = 10;
+module_param(refill_quiet_ms, uint, 0644);
+MODULE_PARM_DESC(refill_quiet_ms,
+		 "refill a pool once ACQUIREs paused this long, or when it runs low (0: at once)");
+
+/**
+ * rund_pace - how long a refill should still wait
+ * @last: jiffies of the latest start the refilled cgroups serve
+ * @have: cgroups ready now
+ * @floor: below this many the refill goes ahead at once
+ *
+ * Return: jiffies to wait; 0: go ahead.
+ */
+unsigned long rund_pace(unsigned long last, long have, long floor)
+{
+	unsigned long quiet = msecs_to_jiffies(READ_ONCE(refill_quiet_ms));
+	unsigned long until = last + quiet;
+
+	if (!quiet || have < floor || time_after_eq(jiffies, until))
+		return 0;
+	return until - jiffies;
+}
+
+/**
+ * rund_pace_kick - run a paced refill work item after @wait jiffies
+ * @w: the refill's work item
+ * @wait: rund_pace()'s answer
+ *
+ * A refill already waiting keeps its earlier time (it asks rund_pace() again when it
+ * runs); one that must go ahead now is pulled forward.
+ */
+void rund_pace_kick(struct delayed_work *w, unsigned long wait)
+{
+	if (wait)
+		queue_delayed_work(rund_wq, w, wait);
+	else
+		mod_delayed_work(rund_wq, w, 0);
+}
+
+static unsigned long rund_refill_wait(struct rund_pool *p)
+{
+	if (atomic_read(&p->syncing))
+		return 0;
+	return rund_pace(READ_ONCE(p->last_acquire), atomic_long_read(&p->nr_idle), p->low / 4);
+}
+
+/**
+ * rund_refill_kick - idle fell below the low watermark: refill, paced
+ * @p: the pool
+ */
+void rund_refill_kick(struct rund_pool *p)
+{
+	rund_pace_kick(&p->work, rund_refill_wait(p));
+}
+
+/* Retry the stuck cgroups; refill below the low watermark, paced. */
 static void rund_work_creds(struct rund_pool *p)
 {
 	struct rund_cg *cg, *tmp;
@@ -244,11 +307,21 @@ static void rund_work_creds(struct rund_pool *p)
 		else
 			rund_recycle_one(p, cg);
 	}
-	if (atomic_long_read(&p->nr_idle) >= p->low)
+	/* a refill a burst interrupted goes on to the size, not only to the low mark */
+	if (!p->refilling && atomic_long_read(&p->nr_idle) >= p->low)
 		return;
-	while (atomic_long_read(&p->nr_idle) < p->size)
+	p->refilling = true;
+	while (atomic_long_read(&p->nr_idle) < p->size) {
+		unsigned long wait = rund_refill_wait(p);
+
+		if (wait) {
+			queue_delayed_work(rund_wq, &p->work, wait);
+			return;
+		}
 		if (rund_add_new(p, &p->refills))
 			break;
+	}
+	p->refilling = false;
 }
 
 /*
@@ -257,7 +330,7 @@ static void rund_work_creds(struct rund_pool *p)
  */
 void rund_work(struct work_struct *work)
 {
-	struct rund_pool *p = container_of(work, struct rund_pool, work);
+	struct rund_pool *p = container_of(to_delayed_work(work), struct rund_pool, work);
 	const struct cred *old = override_creds(p->cred);
 
 	rund_work_creds(p);
@@ -270,7 +343,11 @@ void rund_work(struct work_struct *work)
  */
 void rund_flush(struct rund_pool *p)
 {
+	atomic_inc(&p->syncing);
 	flush_workqueue(rund_wq);
-	queue_work(rund_wq, &p->work);
-	flush_work(&p->work);
+	mod_delayed_work(rund_wq, &p->work, 0);
+	flush_delayed_work(&p->work);
+	if (p->be->sync)
+		p->be->sync(p);
+	atomic_dec(&p->syncing);
 }

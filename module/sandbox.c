@@ -365,6 +365,8 @@ static struct rund_cg *rund_take(struct rund_pool *p, const char *name, bool *fr
 	struct rund_cg *cg;
 	int err;
 
+	/* a start under way: the refill waits for the burst to end (recycle.c) */
+	WRITE_ONCE(p->last_acquire, jiffies);
 	for (;;) {
 		*fresh = false;
 		cg = rund_pick(p, name, fresh);
@@ -385,7 +387,7 @@ static struct rund_cg *rund_take(struct rund_pool *p, const char *name, bool *fr
 			}
 			atomic64_inc(&p->fallbacks);
 		} else if (atomic_long_read(&p->nr_idle) < p->low) {
-			queue_work(rund_wq, &p->work);
+			rund_refill_kick(p);
 		}
 		err = rund_claim(p, cg, name, *fresh);
 		if (!err)
@@ -578,7 +580,7 @@ int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r)
 	kfree(cg);
 	module_put(THIS_MODULE);
 	if (atomic_long_read(&p->nr_idle) < p->low)
-		queue_work(rund_wq, &p->work);
+		rund_refill_kick(p);
 	return 0;
 }
 

@@ -551,6 +551,53 @@ static int dirty_and_compare(struct __test_metadata *_metadata, FIXTURE_DATA(poo
  * Recycle policy. Limits, files and a task that left: nothing to reclaim, so it must be
  * recycled.
  */
+/*
+ * The refill is paced: below the low watermark it waits until ACQUIREs paused for
+ * refill_quiet_ms, except below a quarter of the watermark, where it refills at once up
+ * to that quarter; STATS_SYNC does not wait. With a 30 s quiet period nothing in a TCG
+ * guest outlasts it, so each step's outcome is certain.
+ */
+TEST_F_TIMEOUT(pool, refill_waits_for_the_burst, 180)
+{
+	struct rund_cgpool_acquire a[15];
+	struct rund_cgpool_stats st;
+	char name[16];
+	int i, n = 0;
+
+	if (!self->ok)
+		return;
+	ASSERT_EQ(0, cgp_teardown(self->dev, 0));
+	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 16, 8));
+	ASSERT_EQ(0, cgp_param_write(CGP_PARAM("refill_quiet_ms"), "30000"));
+	/* 6 idle: below the low mark, not below a quarter of it */
+	for (; n < 10; n++) {
+		snprintf(name, sizeof(name), "burst%d", n);
+		ASSERT_EQ(0, cgp_acquire(self->dev, name, 0, NULL, &a[n]));
+	}
+	sleep(2);		/* time enough for an unpaced refill */
+	ASSERT_EQ(0, cgp_stats_flags(self->dev, &st, 0));
+	EXPECT_EQ(0ULL, st.refills) TH_LOG("refilled during the burst");
+	EXPECT_EQ(6ULL, st.idle);
+	/* 1 idle: below a quarter of the low mark, refilled at once to 2 */
+	for (; n < 15; n++) {
+		snprintf(name, sizeof(name), "burst%d", n);
+		ASSERT_EQ(0, cgp_acquire(self->dev, name, 0, NULL, &a[n]));
+	}
+	for (i = 0; i < 200 && !cgp_stats_flags(self->dev, &st, 0) && st.idle < 2; i++)
+		usleep(100 * 1000);
+	sleep(1);		/* and no further */
+	ASSERT_EQ(0, cgp_stats_flags(self->dev, &st, 0));
+	EXPECT_EQ(2ULL, st.idle) TH_LOG("%llu refills", st.refills);
+	EXPECT_EQ(1ULL, st.refills);
+	/* STATS_SYNC refills to the size without waiting */
+	ASSERT_EQ(0, cgp_stats(self->dev, &st));
+	EXPECT_EQ(16ULL, st.idle);
+	EXPECT_EQ(15ULL, st.refills);
+	EXPECT_TRUE(cgp_stats_balanced(&st));
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, cgp_release(self->dev, NULL, a[i].id));
+}
+
 TEST_F_TIMEOUT(pool, recycle_indistinguishable, 180)
 {
 	if (!self->ok)

@@ -236,13 +236,19 @@ static inline int cgp_lookup(int dev, const char *name, uint64_t id,
 	return cgp_ioctl(dev, RUND_CGPOOL_IOC_LOOKUP, l);
 }
 
-/* STATS after the background work is done */
-static inline int cgp_stats(int dev, struct rund_cgpool_stats *st)
+/* STATS with @flags: RUND_CGPOOL_STATS_SYNC, or 0 for the counters as they are now */
+static inline int cgp_stats_flags(int dev, struct rund_cgpool_stats *st, unsigned int flags)
 {
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
-	st->flags = RUND_CGPOOL_STATS_SYNC;
+	st->flags = flags;
 	return cgp_ioctl(dev, RUND_CGPOOL_IOC_STATS, st);
+}
+
+/* STATS after the background work is done */
+static inline int cgp_stats(int dev, struct rund_cgpool_stats *st)
+{
+	return cgp_stats_flags(dev, st, RUND_CGPOOL_STATS_SYNC);
 }
 
 /* The accounting identity STATS promises at rest; 1 when it holds. */

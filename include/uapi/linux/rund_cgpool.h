@@ -124,7 +124,8 @@ struct rund_cgpool_setup {
 	__u32 flags;			/* RUND_CGPOOL_SETUP_* */
 	__s32 dirfd;			/* O_PATH or O_DIRECTORY fd of the pool cgroup dir */
 	__u32 pool_size;		/* idle cgroups to pre-create, [1, RUND_CGPOOL_MAX_SIZE] */
-	__u32 low_watermark;		/* refill to pool_size when idle < this; <= pool_size */
+	__u32 low_watermark;		/* refill to pool_size when idle < this (paced: see
+					 * the module's refill_quiet_ms); <= pool_size */
 	__u32 reserved;			/* 0 */
 	struct rund_cgpool_limits defaults;
 };
