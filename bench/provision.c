@@ -28,7 +28,8 @@
  *            the module's backend appended ("LABEL-compat", "LABEL-fast"). The pool's
  *            default policy hands out never-used cgroups only (RELEASE removes them, the
  *            refill makes new ones); --recycle sets it up with RUND_CGPOOL_SETUP_RECYCLE
- *            (released cgroups scrubbed and reused) and appends "-recycle" to the label.
+ *            (released cgroups scrubbed and reused) and appends "-recycle" to the label;
+ *            --label-suffix S appends S after that (a run with other module parameters).
  *   reserve  plain mkdir, like mode mkdir, under a DIR where the module's fast backend
  *            serves mkdir(2) from withheld pre-created cgroups (SETUP with
  *            RUND_CGPOOL_SETUP_MKDIR is done here; the reserve size is the module
@@ -130,6 +131,7 @@ struct run {
 	int nh, ncpus, dev, bg_wake_ms;
 	int one_write;		/* configure through rund.config */
 	int recycle;		/* module: SETUP with RUND_CGPOOL_SETUP_RECYCLE */
+	const char *suffix;	/* module: after "-BACKEND[-recycle]" in the label */
 	char label[96];
 	/* the current batch */
 	struct sandbox *sb;
@@ -645,8 +647,8 @@ static void module_setup(struct run *r, unsigned int pool_size)
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_SETUP, &su))
 		absent(r->label, "SETUP on ", r->h[0].dir, errno);
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_STATS, &st) == 0 && r->mode == M_MODULE)
-		snprintf(r->label + l, sizeof(r->label) - l, "-%.*s%s", (int)sizeof(st.backend),
-			 st.backend, r->recycle ? "-recycle" : "");
+		snprintf(r->label + l, sizeof(r->label) - l, "-%.*s%s%s", (int)sizeof(st.backend),
+			 st.backend, r->recycle ? "-recycle" : "", r->suffix ?: "");
 	if (r->mode == M_RESERVE && strncmp(st.backend, "fast", sizeof(st.backend))) {
 		printf("bench-absent: %s,the module's backend is '%.*s'; plain mkdir(2) is only "
 		       "served by the fast backend\n", r->label, (int)sizeof(st.backend), st.backend);
@@ -680,6 +682,8 @@ static void probe(struct run *r)
 		absent(r->label, "--one-write is for modes that configure themselves", "", 0);
 	if (r->recycle && r->mode != M_MODULE)
 		absent(r->label, "--recycle is a policy of mode module", "", 0);
+	if (r->suffix && r->mode != M_MODULE)
+		absent(r->label, "--label-suffix is for mode module", "", 0);
 	for (int j = 0; r->one_write && j < r->nh; j++)
 		if (faccessat(r->h[j].dfd, "rund.config", F_OK, 0))
 			absent(r->label, "no rund.config (needs the patched kernel) in ",
@@ -721,7 +725,8 @@ static int usage(const char *why)
 {
 	fprintf(stderr, "provision: %s\nusage: provision --mode mkdir|clone3|rename|module|reserve "
 		"--hier DIR [--hier DIR...] [--label L] [-n N] [-t T1,T2..] [--reps R] "
-		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write] [--recycle]\n", why);
+		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write] [--recycle]\n"
+		"       [--label-suffix S]\n", why);
 	return 2;
 }
 
@@ -753,6 +758,7 @@ int main(int argc, char **argv)
 		{ "bg-wake-ms", required_argument, NULL, 'B' },
 		{ "one-write", no_argument, NULL, 'O' },
 		{ "recycle", no_argument, NULL, 'R' },
+		{ "label-suffix", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run r = { .dev = -1, .bg_wake_ms = 100 };
@@ -779,6 +785,7 @@ int main(int argc, char **argv)
 		case 'B': r.bg_wake_ms = atoi(optarg); break;
 		case 'O': r.one_write = 1; break;
 		case 'R': r.recycle = 1; break;
+		case 'S': r.suffix = optarg; break;
 		case 'n': nn = parse_list(optarg, nl, MAX_POINTS); break;
 		case 't': nt = parse_list(optarg, tl, MAX_POINTS); break;
 		default: return usage("bad option");

@@ -9,8 +9,9 @@
 # RESERVE (mkdir_reserve for the transparent path), DENSITY_ALL=1 (density also on v1-sep
 # and v2 favordynmods; by default v1-co, v2 and the module modes, to keep TCG time down),
 # MODES (only these labels, space-separated, e.g. "v1-sep/mkdir v2/mkdir v2/module-fast";
-# v2/module-fast-recycle is the module's opt-in recycling policy; a layout none of them
-# names is not mounted), CGLAT (provision: after each mode's timed runs, one more run of N
+# v2/module-fast-recycle is the module's opt-in recycling policy; v2/module-fast-unpaced
+# and v2/mkdir+reserve-unpaced run with the refills unpaced (refill_quiet_ms=0: they
+# refill inside a burst, as before pacing); a layout none of them names is not mounted), CGLAT (provision: after each mode's timed runs, one more run of N
 # sandboxes at CGLAT_THREADS, default the last of THREADS, traced by /rund/bin/cglat; its
 # JSON report as "bench-cglat: LABEL,THREADS,JSON"; CGLAT=0: none).
 bench=$1
@@ -127,13 +128,25 @@ module_modes() {
 		modunload
 	fi
 	wf=0 wr=0
-	wc=0
+	wc=0 wu=0 wru=0
 	want "$1/module-fast" && wf=1
 	want "$1/module-fast-recycle" && wc=1
+	want "$1/module-fast-unpaced" && wu=1
 	want "$1/mkdir+reserve" && wr=1
-	[ $wf = 1 ] || [ $wc = 1 ] || [ $wr = 1 ] || return 0
+	want "$1/mkdir+reserve-unpaced" && wru=1
+	[ $wf = 1 ] || [ $wc = 1 ] || [ $wu = 1 ] || [ $wr = 1 ] || [ $wru = 1 ] || return 0
 	if modload fast "$1/module-fast"; then
 		[ $wf = 0 ] || run module "$1/module" "$2"
+		q=/sys/module/rund_cgpool/parameters/refill_quiet_ms
+		was=$(cat $q)
+		echo 0 >$q
+		if [ $wu = 1 ]; then
+			ONE_WRITE="--label-suffix -unpaced"
+			run module "$1/module" "$2"
+			ONE_WRITE=
+		fi
+		[ $wru = 0 ] || run reserve "$1/mkdir+reserve-unpaced" "$2"
+		echo "$was" >$q
 		# the opt-in policy: released cgroups scrubbed and reused (label "-recycle")
 		[ $wc = 0 ] || { ONE_WRITE=--recycle; run module "$1/module" "$2"; ONE_WRITE=; }
 		[ $wr = 0 ] || run reserve "$1/mkdir+reserve" "$2"
