@@ -181,7 +181,7 @@ static unsigned long fast_refill_wait(struct fast_pool *fp)
 	if (atomic_read(&fp->pool->syncing))
 		return 0;
 	return rund_pace(READ_ONCE(fp->last_claim), atomic_read(&fp->nr_spares),
-			 fast_reserve_want() / 4);
+			 fast_reserve_want());
 }
 
 /* The worker: bring the reserve to mkdir_reserve, making or removing withheld cgroups. */

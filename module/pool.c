@@ -367,6 +367,7 @@ static struct rund_pool *rund_pool_unpublish(void)
 	synchronize_rcu();
 	rund_pool_put(p);
 	wait_for_completion(&p->users_done);
+	WRITE_ONCE(p->unpublished, true);
 	rund_flush(p);
 	return p;
 }

@@ -244,18 +244,19 @@ MODULE_PARM_DESC(refill_quiet_ms,
  * rund_pace - how long a refill should still wait
  * @last: jiffies of the latest start the refilled cgroups serve
  * @have: cgroups ready now
- * @floor: below this many the refill goes ahead at once
+ * @mark: the low watermark (of the reserve: its size); below a quarter of it, and at
+ *	0 whatever the mark, the refill goes ahead at once
  *
- * Return: jiffies to wait; 0: go ahead.
+ * Return: jiffies to wait, at most refill_quiet_ms; 0: go ahead.
  */
-unsigned long rund_pace(unsigned long last, long have, long floor)
+unsigned long rund_pace(unsigned long last, long have, long mark)
 {
 	unsigned long quiet = msecs_to_jiffies(READ_ONCE(refill_quiet_ms));
-	unsigned long until = last + quiet;
+	unsigned long since = jiffies - last;	/* one read: a tick cannot wrap it */
 
-	if (!quiet || have < floor || time_after_eq(jiffies, until))
+	if (!quiet || have < max(1L, DIV_ROUND_UP(mark, 4)) || since >= quiet)
 		return 0;
-	return until - jiffies;
+	return quiet - since;
 }
 
 /**
@@ -278,7 +279,7 @@ static unsigned long rund_refill_wait(struct rund_pool *p)
 {
 	if (atomic_read(&p->syncing))
 		return 0;
-	return rund_pace(READ_ONCE(p->last_acquire), atomic_long_read(&p->nr_idle), p->low / 4);
+	return rund_pace(READ_ONCE(p->last_acquire), atomic_long_read(&p->nr_idle), p->low);
 }
 
 /**
@@ -308,7 +309,8 @@ static void rund_work_creds(struct rund_pool *p)
 			rund_recycle_one(p, cg);
 	}
 	/* a refill a burst interrupted goes on to the size, not only to the low mark */
-	if (!p->refilling && atomic_long_read(&p->nr_idle) >= p->low)
+	if (READ_ONCE(p->unpublished) ||
+	    (!p->refilling && atomic_long_read(&p->nr_idle) >= p->low))
 		return;
 	p->refilling = true;
 	while (atomic_long_read(&p->nr_idle) < p->size) {
@@ -338,16 +340,19 @@ void rund_work(struct work_struct *work)
 }
 
 /*
- * Wait for the recycling and refilling queued so far, and give stuck cgroups one more
- * try (STATS_SYNC, TEARDOWN).
+ * Wait for the recycling queued so far and give stuck cgroups one more try; refill the
+ * pool and the backend's reserve now, unpaced (STATS_SYNC). An unpublished pool
+ * (TEARDOWN, unload) is not refilled: what it made would only be removed again.
  */
 void rund_flush(struct rund_pool *p)
 {
+	bool refill = !READ_ONCE(p->unpublished);
+
 	atomic_inc(&p->syncing);
 	flush_workqueue(rund_wq);
 	mod_delayed_work(rund_wq, &p->work, 0);
 	flush_delayed_work(&p->work);
-	if (p->be->sync)
+	if (refill && p->be->sync)
 		p->be->sync(p);
 	atomic_dec(&p->syncing);
 }

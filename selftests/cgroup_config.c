@@ -1248,19 +1248,24 @@ static void rm_others(const char *root, int n)
 			rmdir(path);
 }
 
-/* pids.max=@base+i to the @i-th of @n others; @late: the first to return after @r's write */
+/* pids.max=@base+i to the @i-th of @n others; the longest write: @slow, taking @slow_ns */
 static long long write_others(struct __test_metadata *_metadata, const int *fd, int n, int base,
-			      const struct reclaimer *r, int *late)
+			      int *slow, long long *slow_ns)
 {
-	long long t = now_ns();
+	long long t = now_ns(), w;
 	char val[32];
 
+	*slow_ns = -1;
 	for (int i = 0; i < n; i++) {
 		int len = snprintf(val, sizeof(val), "pids.max=%d", base + i);
 
+		w = now_ns();
 		EXPECT_EQ(len, write(fd[i], val, len)) TH_LOG("#%d %s: %s", i, val, strerror(errno));
-		if (r && *late < 0 && atomic_load(&r->done))
-			*late = i;
+		w = now_ns() - w;
+		if (w > *slow_ns) {
+			*slow = i;
+			*slow_ns = w;
+		}
 	}
 	return now_ns() - t;
 }
@@ -1271,11 +1276,13 @@ static long long write_others(struct __test_metadata *_metadata, const int *fd, 
  * wait for it. The first posting serialised writers through 64 mutexes hashed by the
  * cgroup's address: among NR_OTHERS cgroups written meanwhile, one shares the
  * reclaiming cgroup's mutex with probability 1 - (63/64)^384 > 99.7%, and its write
- * returned only after the reclaim. Here every write to the others returns while the
- * reclaim still runs. Their rund.config files are opened beforehand, so that a write
- * costs a fraction of the reclaim, and the writes are timed once first: the fill lasts
- * FILL_PER_WRITES times as long: a reclaim took a tenth of its fill in TCG (the writes
- * 53 ms, the reclaim 563 ms) and a sixth on the debug kernel (1.5 s and 15 s).
+ * returned only after the reclaim: it took most of the reclaim's time, where the others
+ * take a fraction of a millisecond. Here no write to the others takes a quarter of the
+ * reclaim's time. Their rund.config files are opened beforehand, so that a write costs a
+ * fraction of the reclaim and all of them return while it still runs, and they are timed
+ * once first: the fill lasts FILL_PER_WRITES times as long: a reclaim took a tenth of its
+ * fill in TCG (the writes 53 ms, the reclaim 563 ms) and a sixth on the debug kernel
+ * (1.5 s and 15 s).
  */
 TEST_F_TIMEOUT(cfg, reclaim_does_not_hold_up_other_cgroups, 300)
 {
@@ -1284,7 +1291,8 @@ TEST_F_TIMEOUT(cfg, reclaim_does_not_hold_up_other_cgroups, 300)
 	char dir[PATH_MAX], val[32];
 	long before, after;
 	long long cal_ns, others_ns;
-	int fd[NR_OTHERS], made = 0, late = -1;
+	int fd[NR_OTHERS], made = 0, slow = -1, late;
+	long long slow_ns;
 	pthread_t tr;
 	pid_t pid;
 	int status;
@@ -1303,7 +1311,7 @@ TEST_F_TIMEOUT(cfg, reclaim_does_not_hold_up_other_cgroups, 300)
 		}
 	}
 	EXPECT_EQ(NR_OTHERS, made) TH_LOG("%s: %s", dir, strerror(errno));
-	cal_ns = write_others(_metadata, fd, made, 1000, NULL, NULL);
+	cal_ns = write_others(_metadata, fd, made, 1000, &slow, &slow_ns);
 	f.seconds = cal_ns * FILL_PER_WRITES / 1000000000LL;
 	f.seconds = f.seconds < FILL_MIN ? FILL_MIN : f.seconds > FILL_MAX ? FILL_MAX : f.seconds;
 
@@ -1319,7 +1327,8 @@ TEST_F_TIMEOUT(cfg, reclaim_does_not_hold_up_other_cgroups, 300)
 	/* the reclaim is under way once the usage drops */
 	while (!atomic_load(&r.done) && usage(self->dir, self->h.v2) > before - (1 << 20))
 		usleep(1000);
-	others_ns = write_others(_metadata, fd, made, 100, &r, &late);
+	others_ns = write_others(_metadata, fd, made, 100, &slow, &slow_ns);
+	late = atomic_load(&r.done);
 	pthread_join(tr, NULL);
 	after = usage(self->dir, self->h.v2);
 	for (int i = 0; i < made; i++) {
@@ -1336,9 +1345,12 @@ TEST_F_TIMEOUT(cfg, reclaim_does_not_hold_up_other_cgroups, 300)
 	EXPECT_TRUE(!r.err || (!self->h.v2 && r.err == EBUSY))
 		TH_LOG("memory.max=%ld: %s", r.to, strerror(r.err));
 	EXPECT_GT(before - before / 4, after) TH_LOG("%ld bytes before, %ld after", before, after);
-	EXPECT_EQ(-1, late)
-		TH_LOG("the write to other cgroup #%d returned only after the reclaim (%lld ms)",
-		       late, r.ns / 1000000);
+	EXPECT_GT(r.ns / 4, slow_ns)
+		TH_LOG("the write to other cgroup #%d waited for the reclaim: %lld ms of its %lld ms",
+		       slow, slow_ns / 1000000, r.ns / 1000000);
+	if (late && slow_ns < r.ns / 4)	/* the writes after it told nothing: say so */
+		ksft_print_msg("the reclaim ended before the %d writes did: the fill was short\n",
+			       made);
 	ksft_print_msg("%d s of fill, reclaim of %ld kB: %lld ms; %d writes to other cgroups "
 		       "meanwhile: %lld ms (%lld ms unhindered)\n", f.seconds, (before - after) >> 10,
 		       r.ns / 1000000, made, others_ns / 1000000, cal_ns / 1000000);

@@ -74,9 +74,10 @@ run() {
 traced() {
 	[ "$bench" = provision ] && [ "${CGLAT:-1}" != 0 ] || return 0
 	t=${CGLAT_THREADS:-${THREADS##*,}} lbl=$2
-	if [ "$1" = module ]; then	# provision's own label: LAYOUT/module-BACKEND[-recycle]
+	if [ "$1" = module ]; then	# provision's own: LAYOUT/module-BACKEND[-recycle][SUFFIX]
 		lbl=$lbl-$(cat /sys/module/rund_cgpool/parameters/backend)
 		case "$3" in *--recycle*) lbl=$lbl-recycle ;; esac
+		case "$3" in *--label-suffix*) sfx=${3##*--label-suffix } lbl=$lbl${sfx%% *} ;; esac
 	fi
 	if [ ! -x /rund/bin/cglat ]; then
 		echo "bench-cglat-absent: $lbl,no cglat in the payload"
