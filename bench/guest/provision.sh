@@ -9,11 +9,13 @@
 # RESERVE (mkdir_reserve for the transparent path), DENSITY_ALL=1 (density also on v1-sep
 # and v2 favordynmods; by default v1-co, v2 and the module modes, to keep TCG time down),
 # MODES (only these labels, space-separated, e.g. "v1-sep/mkdir v2/mkdir v2/module-fast";
-# v2/module-fast-recycle is the module's opt-in recycling policy; v2/module-fast-unpaced
-# and v2/mkdir+reserve-unpaced run with the refills unpaced (refill_quiet_ms=0: they
-# refill inside a burst, as before pacing); a layout none of them names is not mounted), CGLAT (provision: after each mode's timed runs, one more run of N
-# sandboxes at CGLAT_THREADS, default the last of THREADS, traced by /rund/bin/cglat; its
-# JSON report as "bench-cglat: LABEL,THREADS,JSON"; CGLAT=0: none).
+# v2/module-fast-recycle is the module's opt-in recycling policy, v2-light/module-fast the
+# pool on a parent with rund.lightweight=1, v2/module-fast-unpaced and
+# v2/mkdir+reserve-unpaced the module with its refills unpaced (refill_quiet_ms=0: they
+# refill inside a burst, as before pacing); a layout none of them names is not mounted),
+# CGLAT (provision: after each mode's timed runs, one more run of N sandboxes at
+# CGLAT_THREADS, default the last of THREADS, traced by /rund/bin/cglat; its JSON report
+# as "bench-cglat: LABEL,THREADS,JSON"; CGLAT=0: none).
 bench=$1
 ko=/rund/modules/rund_cgpool.ko
 cg=/sys/fs/cgroup
@@ -129,15 +131,25 @@ module_modes() {
 		modunload
 	fi
 	wf=0 wr=0
-	wc=0 wu=0 wru=0
+	wc=0 wu=0 wru=0 wl=0
 	want "$1/module-fast" && wf=1
+	want "$1-light/module-fast" && wl=1
 	want "$1/module-fast-recycle" && wc=1
 	want "$1/module-fast-unpaced" && wu=1
 	want "$1/mkdir+reserve" && wr=1
 	want "$1/mkdir+reserve-unpaced" && wru=1
-	[ $wf = 1 ] || [ $wc = 1 ] || [ $wu = 1 ] || [ $wr = 1 ] || [ $wru = 1 ] || return 0
+	[ $wf = 1 ] || [ $wc = 1 ] || [ $wu = 1 ] || [ $wr = 1 ] || [ $wru = 1 ] || [ $wl = 1 ] ||
+		return 0
 	if modload fast "$1/module-fast"; then
 		[ $wf = 0 ] || run module "$1/module" "$2"
+		# the pool on a lightweight parent: its cgroups get only the files a sandbox uses
+		if [ $wl = 1 ] && [ -e "$2/rund.lightweight" ]; then
+			echo 1 >"$2/rund.lightweight"
+			run module "$1-light/module" "$2"
+			echo 0 >"$2/rund.lightweight"
+		elif [ $wl = 1 ]; then
+			echo "bench-absent: $1-light/module-fast,no rund.lightweight (needs the patched kernel)"
+		fi
 		q=/sys/module/rund_cgpool/parameters/refill_quiet_ms
 		was=$(cat $q)
 		echo 0 >$q
