@@ -47,7 +47,7 @@ struct rund_backend {
 	int  (*attach)(struct rund_pool *p, struct rund_cg *cg, struct pid *pid);
 	/* remove the (empty) cgroup cg->name */
 	int  (*destroy)(struct rund_pool *p, struct rund_cg *cg);
-	/* optional: finish the backend's own background work now (STATS_SYNC, TEARDOWN) */
+	/* optional: finish the backend's own refill now, unpaced (STATS_SYNC) */
 	void (*sync)(struct rund_pool *p);
 };
 

@@ -49,7 +49,7 @@ struct fast_pool {
 	atomic64_t served;		/* mkdir(2)s served from the reserve */
 	struct delayed_work refill;	/* keeps nr_spares at mkdir_reserve; paced */
 	unsigned long last_claim;	/* jiffies of the latest served mkdir(2) */
-	struct rund_pool *pool;		/* its pool: syncing */
+	struct rund_pool *pool;		/* its pool: rund_pace() reads p->syncing */
 };
 
 struct fast_spare {
@@ -178,9 +178,7 @@ static unsigned int fast_reserve_want(void)
  */
 static unsigned long fast_refill_wait(struct fast_pool *fp)
 {
-	if (atomic_read(&fp->pool->syncing))
-		return 0;
-	return rund_pace(READ_ONCE(fp->last_claim), atomic_read(&fp->nr_spares),
+	return rund_pace(fp->pool, READ_ONCE(fp->last_claim), atomic_read(&fp->nr_spares),
 			 fast_reserve_want());
 }
 
@@ -371,7 +369,7 @@ void rund_fast_mkdir_stats(struct rund_pool *p, u64 *reserve, u64 *served)
 	*served = fp ? atomic64_read(&fp->served) : 0;
 }
 
-/* STATS_SYNC, TEARDOWN: the reserve refilled now, unpaced (p->syncing) */
+/* STATS_SYNC: the reserve refilled now, unpaced (p->syncing); not for an unpublished pool */
 static void fast_sync(struct rund_pool *p)
 {
 	struct fast_pool *fp = fast_of(p);

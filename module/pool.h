@@ -104,7 +104,7 @@ struct rund_pool {
 	unsigned int coming;		/* under p->lock: recycles headed for idle */
 	struct delayed_work work;	/* refill, retry stuck cgroups; delayed: paced */
 	unsigned long last_acquire;	/* jiffies of the latest ACQUIRE; READ/WRITE_ONCE */
-	atomic_t syncing;		/* STATS_SYNC/TEARDOWN waiting: refill unpaced */
+	atomic_t syncing;		/* rund_flush() waiting: refill unpaced */
 	bool refilling;			/* p->work only: a refill is under way */
 	bool unpublished;		/* TEARDOWN/unload: no more refills; WRITE_ONCE */
 	atomic64_t seq;			/* idle name numbers */
@@ -174,7 +174,7 @@ void rund_recycle_work(struct work_struct *work);
 void rund_recycle(struct rund_pool *p, struct rund_cg *cg);
 void rund_flush(struct rund_pool *p);
 void rund_refill_kick(struct rund_pool *p);
-unsigned long rund_pace(unsigned long last, long have, long mark);
+unsigned long rund_pace(struct rund_pool *p, unsigned long last, long have, long mark);
 void rund_pace_kick(struct delayed_work *w, unsigned long wait);
 int rund_cg_new(struct rund_pool *p, struct rund_cg *cg);
 void rund_cg_destroy(struct rund_pool *p, struct rund_cg *cg);

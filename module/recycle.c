@@ -241,7 +241,8 @@ MODULE_PARM_DESC(refill_quiet_ms,
 		 "refill a pool once ACQUIREs paused this long, or when it runs low (0: at once)");
 
 /**
- * rund_pace - how long a refill should still wait
+ * rund_pace - how long a refill of @p's cgroups should still wait
+ * @p: the pool; while a STATS_SYNC waits (p->syncing) nothing waits
  * @last: jiffies of the latest start the refilled cgroups serve
  * @have: cgroups ready now
  * @mark: the low watermark (of the reserve: its size); below a quarter of it, and at
@@ -249,12 +250,13 @@ MODULE_PARM_DESC(refill_quiet_ms,
  *
  * Return: jiffies to wait, at most refill_quiet_ms; 0: go ahead.
  */
-unsigned long rund_pace(unsigned long last, long have, long mark)
+unsigned long rund_pace(struct rund_pool *p, unsigned long last, long have, long mark)
 {
 	unsigned long quiet = msecs_to_jiffies(READ_ONCE(refill_quiet_ms));
 	unsigned long since = jiffies - last;	/* one read: a tick cannot wrap it */
 
-	if (!quiet || have < max(1L, DIV_ROUND_UP(mark, 4)) || since >= quiet)
+	if (!quiet || atomic_read(&p->syncing) || have < max(1L, DIV_ROUND_UP(mark, 4)) ||
+	    since >= quiet)
 		return 0;
 	return quiet - since;
 }
@@ -277,9 +279,7 @@ void rund_pace_kick(struct delayed_work *w, unsigned long wait)
 
 static unsigned long rund_refill_wait(struct rund_pool *p)
 {
-	if (atomic_read(&p->syncing))
-		return 0;
-	return rund_pace(READ_ONCE(p->last_acquire), atomic_long_read(&p->nr_idle), p->low);
+	return rund_pace(p, READ_ONCE(p->last_acquire), atomic_long_read(&p->nr_idle), p->low);
 }
 
 /**
