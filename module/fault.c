@@ -6,6 +6,8 @@
  *       calls of each op fail with -EIO; "" disarms all; reading shows what is armed
  *   /sys/module/rund_cgpool/parameters/attach_delay_ms  ACQUIRE sleeps this long between
  *       its pid checks and the attach, so a test can make the process exit in between
+ *   /sys/module/rund_cgpool/parameters/busy_delay_ms    ACQUIRE sleeps this long after
+ *       the cgroup became BUSY, before it returns, so a test can RELEASE it meanwhile
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,9 +32,11 @@ static const char *const rund_fault_names[RUND_FAULT_NR] = {
 
 static atomic_t rund_fault_left[RUND_FAULT_NR];
 
-static unsigned int attach_delay_ms;
-module_param(attach_delay_ms, uint, 0644);
+static unsigned int rund_delay_ms[RUND_DELAY_NR];
+module_param_named(attach_delay_ms, rund_delay_ms[RUND_DELAY_ATTACH], uint, 0644);
 MODULE_PARM_DESC(attach_delay_ms, "test builds: ACQUIRE sleeps this long before the attach");
+module_param_named(busy_delay_ms, rund_delay_ms[RUND_DELAY_BUSY], uint, 0644);
+MODULE_PARM_DESC(busy_delay_ms, "test builds: ACQUIRE sleeps this long once the cgroup is BUSY");
 
 /* -EIO while @op is armed, counting one call down */
 int rund_fault(enum rund_fault_op op)
@@ -44,9 +48,9 @@ int rund_fault(enum rund_fault_op op)
 	return 0;
 }
 
-void rund_fault_attach_delay(void)
+void rund_fault_delay(enum rund_fault_delay where)
 {
-	unsigned int ms = READ_ONCE(attach_delay_ms);
+	unsigned int ms = READ_ONCE(rund_delay_ms[where]);
 
 	if (ms)
 		msleep(ms);

@@ -18,16 +18,23 @@ enum rund_fault_op {
 	RUND_FAULT_NR,
 };
 
+/* where ACQUIRE sleeps for a test that must act inside its window */
+enum rund_fault_delay {
+	RUND_DELAY_ATTACH,		/* between the pid checks and the attach */
+	RUND_DELAY_BUSY,		/* after the cgroup became BUSY */
+	RUND_DELAY_NR,
+};
+
 #ifdef RUND_FAULT_INJECT
 int rund_fault(enum rund_fault_op op);
-void rund_fault_attach_delay(void);
+void rund_fault_delay(enum rund_fault_delay where);
 #else
 static inline int rund_fault(enum rund_fault_op op)
 {
 	return 0;
 }
 
-static inline void rund_fault_attach_delay(void)
+static inline void rund_fault_delay(enum rund_fault_delay where)
 {
 }
 #endif

@@ -137,7 +137,7 @@ static inline int rund_be_unclaim(struct rund_pool *p, struct rund_cg *cg)
 
 static inline int rund_be_attach(struct rund_pool *p, struct rund_cg *cg, struct pid *pid)
 {
-	rund_fault_attach_delay();
+	rund_fault_delay(RUND_DELAY_ATTACH);
 	return rund_fault(RUND_FAULT_ATTACH) ?: p->be->attach(p, cg, pid);
 }
 

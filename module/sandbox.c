@@ -470,6 +470,8 @@ int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
 	if (pid)
 		mutex_unlock(&p->attach_lock);
 	atomic64_inc(&p->acquired);
+	/* a test RELEASEs @cg here: nothing below may touch it */
+	rund_fault_delay(RUND_DELAY_BUSY);
 	goto out;
 fail:
 	rund_abort(p, cg, true);

@@ -9,6 +9,8 @@
  *   pidfd_reuse_during_attach   the same race inside ACQUIRE (attach_delay_ms knob)
  *   one_process_two_acquires    two ACQUIREs of one process at once: one wins, one EBUSY
  *   release_during_acquire      RELEASE racing ACQUIRE of one name (use-after-free)
+ *   release_before_acquire_returns  the same, made certain: RELEASE and the cgroup's
+ *                               destruction inside ACQUIRE's return (busy_delay_ms knob)
  *   recycle_check_failure_keeps_pool  a failed recycle check does not break the counts
  *   vanished_idle_cgroup        an idle cgroup rmdir'ed by hand is skipped, never ENOENT
  *   abort.*                     ACQUIRE failing after the claim, undo failing too (faults):
@@ -116,7 +118,8 @@ static void env_teardown(struct __test_metadata *_metadata, struct senv *e)
 	_metadata->trigger = 0;
 	/* disarm first: a fault left armed would hit the teardown (ENOENT: no knob) */
 	cgp_fault("");
-	cgp_attach_delay(0);
+	cgp_delay("attach_delay_ms", 0);
+	cgp_delay("busy_delay_ms", 0);
 	for (int i = 0; i < e->nkids; i++)
 		rt_kill_wait(e->kids[i]);
 	e->nkids = 0;
@@ -513,10 +516,10 @@ TEST_F_TIMEOUT(safety, pidfd_exited_pid_reused, 180)
 	EXPECT_EQ(0ULL, st.busy);
 }
 
-/* ACQUIRE in a thread, sleeping in the module's attach_delay_ms */
+/* ACQUIRE in a thread, sleeping in one of the module's delays */
 struct racer {
 	const char *name;	/* NULL: "racer" */
-	int dev, pfd, err;
+	int dev, pfd, err;	/* pfd < 0: ACQUIRE without a process */
 	struct rund_cgpool_acquire a;
 	atomic_int tid, go, done;
 	uint64_t ms;
@@ -531,10 +534,21 @@ static void *racer_fn(void *arg)
 	while (!atomic_load(&r->go))
 		usleep(1000);
 	t0 = now_ms();
-	r->err = cgp_acquire_pidfd(r->dev, r->name ?: "racer", r->pfd, NULL, &r->a);
+	r->err = r->pfd < 0 ? cgp_acquire(r->dev, r->name ?: "racer", 0, NULL, &r->a) :
+			      cgp_acquire_pidfd(r->dev, r->name ?: "racer", r->pfd, NULL, &r->a);
 	r->ms = now_ms() - t0;
 	atomic_store(&r->done, 1);
 	return NULL;
+}
+
+/* Test builds' delay @knob is there (and off), then a pool of 4 (low 2); @st0: STATS */
+static void delay_pool_up(struct __test_metadata *_metadata, struct senv *e, const char *knob,
+			  struct rund_cgpool_stats *st0)
+{
+	ASSERT_EQ(0, cgp_delay(knob, 0)) TH_LOG("%s knob: %s (module without "
+						"RUND_FAULT_INJECT=y?)", knob, strerror(errno));
+	pool_up(_metadata, e, 4, 2, 0);
+	stats_balanced(_metadata, e, "start", st0);
 }
 
 /* @tid is blocked in ioctl(2), per /proc/self/task/TID/syscall (16: x86_64 ioctl) */
@@ -568,10 +582,7 @@ TEST_F_TIMEOUT(safety, pidfd_reuse_during_attach, 180)
 
 	if (!e->ok)
 		return;
-	ASSERT_EQ(0, cgp_attach_delay(0)) TH_LOG("attach_delay_ms knob: %s (module without "
-						 "RUND_FAULT_INJECT=y?)", strerror(errno));
-	pool_up(_metadata, e, 4, 2, 0);
-	stats_balanced(_metadata, e, "start", &st0);
+	delay_pool_up(_metadata, e, "attach_delay_ms", &st0);
 	ASSERT_EQ(0, pid_window(e)) TH_LOG("cannot lower pid_max: %s", strerror(errno));
 	pa = kid(e);
 	ASSERT_LT(0, pa);
@@ -582,7 +593,7 @@ TEST_F_TIMEOUT(safety, pidfd_reuse_during_attach, 180)
 	ASSERT_EQ(0, pthread_create(&th, NULL, racer_fn, &r));
 	while (!atomic_load(&r.tid))
 		usleep(1000);
-	if (pid_advance() || cgp_attach_delay(ATTACH_DELAY_MS)) {
+	if (pid_advance() || cgp_delay("attach_delay_ms", ATTACH_DELAY_MS)) {
 		atomic_store(&r.go, 1);
 		pthread_join(th, NULL);
 		ASSERT_TRUE(0) TH_LOG("pid_advance or attach_delay_ms failed: %s", strerror(errno));
@@ -624,7 +635,7 @@ TEST_F_TIMEOUT(safety, pidfd_reuse_during_attach, 180)
 	proc_cgroup(pn, after, sizeof(after));
 	EXPECT_STREQ(before, after);
 	close(r.pfd);
-	ASSERT_EQ(0, cgp_attach_delay(0));
+	ASSERT_EQ(0, cgp_delay("attach_delay_ms", 0));
 	if (!r.err) {
 		ASSERT_EQ(0, rt_attach(e->root, pn));
 		EXPECT_EQ(0, cgp_release(e->dev, "racer", 0));
@@ -655,13 +666,10 @@ TEST_F_TIMEOUT(safety, one_process_two_acquires, 180)
 
 	if (!e->ok)
 		return;
-	ASSERT_EQ(0, cgp_attach_delay(0)) TH_LOG("attach_delay_ms knob: %s (module without "
-						 "RUND_FAULT_INJECT=y?)", strerror(errno));
-	pool_up(_metadata, e, 4, 2, 0);
-	stats_balanced(_metadata, e, "start", &st0);
+	delay_pool_up(_metadata, e, "attach_delay_ms", &st0);
 	k = kid(e);
 	ASSERT_LT(0, k);
-	ASSERT_EQ(0, cgp_attach_delay(ATTACH_DELAY_MS / 2));
+	ASSERT_EQ(0, cgp_delay("attach_delay_ms", ATTACH_DELAY_MS / 2));
 	for (i = 0; i < 2; i++) {
 		r[i].dev = e->dev;
 		r[i].pfd = cgp_pidfd_open(k);
@@ -677,7 +685,7 @@ TEST_F_TIMEOUT(safety, one_process_two_acquires, 180)
 		pthread_join(th[i], NULL);
 		close(r[i].pfd);
 	}
-	ASSERT_EQ(0, cgp_attach_delay(0));
+	ASSERT_EQ(0, cgp_delay("attach_delay_ms", 0));
 	TH_LOG("twin-a: %s in %llu ms, twin-b: %s in %llu ms",
 	       r[0].err ? strerror(r[0].err) : "acquired", (unsigned long long)r[0].ms,
 	       r[1].err ? strerror(r[1].err) : "acquired", (unsigned long long)r[1].ms);
@@ -823,6 +831,75 @@ TEST_F_TIMEOUT(safety, release_during_acquire, 120)
 	EXPECT_EQ(0ULL, st.stuck);
 	EXPECT_EQ(st0.acquired + r.acq_ok, st.acquired);
 	EXPECT_EQ(st0.released + r.rel_ok, st.released);
+}
+
+/*
+ * The window release_during_acquire can only hope to hit, held open: ACQUIRE "x" (no
+ * process) sleeps in busy_delay_ms once "x" is BUSY; meanwhile RELEASE "x" succeeds and
+ * the default policy destroys its cgroup (STATS SYNC waits for that), and BUSY_FILL more
+ * sandboxes drain the pool, so the module allocates cgroups (fallbacks, refills) where
+ * the freed one was. ACQUIRE's answer must still be "x"'s: the id and the path LOOKUP
+ * saw. Reading them from the cgroup after BUSY (the first version's order) reads freed
+ * memory: a KASAN splat on the debug kernel, and elsewhere, once a filler's cgroup reuses
+ * the object, the filler's id and path (seen with the order reverted on the test kernel).
+ */
+#define BUSY_DELAY_MS	1500
+#define BUSY_FILL	8
+
+TEST_F_TIMEOUT(safety, release_before_acquire_returns, 120)
+{
+	struct senv *e = &self->e;
+	struct racer r = { .name = "x", .pfd = -1, .err = -1 };
+	struct rund_cgpool_stats st0, st;
+	struct rund_cgpool_acquire b;
+	struct rund_cgpool_lookup l;
+	char fill[BUSY_FILL][16];
+	pthread_t th;
+	uint64_t t0;
+	int err = ENOENT, i;
+
+	if (!e->ok)
+		return;
+	delay_pool_up(_metadata, e, "busy_delay_ms", &st0);
+	ASSERT_EQ(0, cgp_delay("busy_delay_ms", BUSY_DELAY_MS));
+	r.dev = e->dev;
+	ASSERT_EQ(0, pthread_create(&th, NULL, racer_fn, &r));
+	atomic_store(&r.go, 1);
+	/* "x" is BUSY from the start of the delay on */
+	t0 = now_ms();
+	while (!atomic_load(&r.done) && now_ms() - t0 < BUSY_DELAY_MS / 2 &&
+	       (err = cgp_lookup(e->dev, "x", 0, &l)) == ENOENT)
+		usleep(1000);
+	if (err || atomic_load(&r.done)) {
+		pthread_join(th, NULL);
+		ASSERT_TRUE(0) TH_LOG("LOOKUP x: %s, ACQUIRE %s after %llu ms: the delay did not "
+				      "hold it", strerror(err), atomic_load(&r.done) ?
+				      "returned" : "still running", (unsigned long long)r.ms);
+	}
+	EXPECT_EQ(0, cgp_release(e->dev, "x", 0));
+	EXPECT_EQ(0, cgp_stats(e->dev, &st));
+	ASSERT_EQ(0, cgp_delay("busy_delay_ms", 0));
+	for (i = 0; i < BUSY_FILL; i++) {
+		snprintf(fill[i], sizeof(fill[i]), "fill-%d", i);
+		EXPECT_EQ(0, cgp_acquire(e->dev, fill[i], 0, NULL, &b));
+	}
+	EXPECT_FALSE(atomic_load(&r.done))
+		TH_LOG("ACQUIRE returned before the cgroup was gone: no window tested");
+	pthread_join(th, NULL);
+	TH_LOG("LOOKUP x: id %llu path %s; ACQUIRE x (%llu ms): %s, id %llu path %s; destroyed "
+	       "%llu -> %llu", (unsigned long long)l.id, l.path, (unsigned long long)r.ms,
+	       r.err ? strerror(r.err) : "ok", (unsigned long long)r.a.id, r.a.path,
+	       (unsigned long long)st0.destroyed, (unsigned long long)st.destroyed);
+	EXPECT_LT(st0.destroyed, st.destroyed) TH_LOG("the released cgroup was not destroyed");
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ(l.id, r.a.id);
+	EXPECT_STREQ(l.path, r.a.path);
+	for (i = 0; i < BUSY_FILL; i++)
+		EXPECT_EQ(0, cgp_release(e->dev, fill[i], 0));
+	stats_balanced(_metadata, e, "end", &st);
+	EXPECT_EQ(0ULL, st.busy);
+	EXPECT_EQ(st0.acquired + 1 + BUSY_FILL, st.acquired);
+	EXPECT_EQ(st.acquired, st.released);
 }
 
 /* --- a recycle that fails must not break the pool's accounting ---------------------- */

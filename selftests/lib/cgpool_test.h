@@ -209,13 +209,17 @@ static inline int cgp_fault(const char *spec)
 	return cgp_param_write(CGP_PARAM("fault"), spec);
 }
 
-/* sleep @ms between ACQUIRE's pid checks and the attach (0: off) */
-static inline int cgp_attach_delay(unsigned int ms)
+/*
+ * Make ACQUIRE sleep @ms (0: off) at the point @knob names: "attach_delay_ms" between its
+ * pid checks and the attach, "busy_delay_ms" after the cgroup became BUSY.
+ */
+static inline int cgp_delay(const char *knob, unsigned int ms)
 {
-	char buf[16];
+	char param[96], buf[16];
 
+	snprintf(param, sizeof(param), CGP_PARAM("%s"), knob);
 	snprintf(buf, sizeof(buf), "%u", ms);
-	return cgp_param_write(CGP_PARAM("attach_delay_ms"), buf);
+	return cgp_param_write(param, buf);
 }
 
 static inline int cgp_release(int dev, const char *name, uint64_t id)
