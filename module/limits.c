@@ -11,12 +11,28 @@
 
 #include <linux/delay.h>
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "pool.h"
 
 #define RUND_CPU_PERIOD_DEFAULT	100000U
+
+/*
+ * v1 cpuset: a write of cpuset.cpus to a cpuset with sched_load_balance=1 rebuilds the
+ * sched domains (update_cpumasks_hier() -> rebuild_sched_domains_locked()) under
+ * cpus_read_lock() and sched_domains_mutex, and every rebuild walks every cpuset with
+ * CPUs (dl_rebuild_rd_accounting()): a pool of N idle cgroups made each ACQUIRE and each
+ * refill O(N). Inside a balancing parent a child's own flag changes no domain
+ * (generate_sched_domains() makes the parent a domain and skips its subtree), so pool
+ * cgroups under such a parent get sched_load_balance=0 while they have no CPUs, and
+ * their cpuset.cpus writes rebuild nothing.
+ */
+static bool cpuset_quiet = true;
+module_param(cpuset_quiet, bool, 0644);
+MODULE_PARM_DESC(cpuset_quiet,
+		 "v1: pool cgroups under a load-balancing pool dir get cpuset.sched_load_balance=0 (N: keep 1, a sched-domain rebuild per cpuset.cpus write)");
 
 /* Files a recycled cgroup gets back to the kernel's defaults; absent ones are skipped. */
 struct rund_reset {
@@ -166,6 +182,17 @@ void rund_limits_probe(struct rund_pool *p, const char *cg)
 		if (rund_cg_has(p, cg, r[i].file))
 			p->extras |= BIT(i);
 	p->one_write = p->be->one_write && rund_cg_has(p, cg, "rund.config");
+	p->cpuset_lb = !p->v2 && rund_cg_has(p, cg, "cpuset.sched_load_balance");
+	p->cpuset_quiet = false;
+	p->cpuset_cloned = false;
+	if (p->cpuset_lb && READ_ONCE(cpuset_quiet)) {
+		char buf[8];
+
+		p->cpuset_quiet = rund_cg_read(p, NULL, "cpuset.sched_load_balance", buf,
+					       sizeof(buf)) > 0 && buf[0] == '1';
+		p->cpuset_cloned = rund_cg_read(p, NULL, "cgroup.clone_children", buf,
+						sizeof(buf)) > 0 && buf[0] == '1';
+	}
 }
 
 static void rund_reset_extras(struct rund_pool *p, struct rund_cg *cg)
@@ -253,6 +280,16 @@ int rund_limits_apply(struct rund_pool *p, struct rund_cg *cg,
 	/* v1: a new cpuset is empty and takes no task until both are set */
 	if (!p->v2 && how == RUND_APPLY_FRESH)
 		all_cpuset = true;
+	/*
+	 * While the cpuset has no CPUs: a flag change on one with CPUs rebuilds the domains
+	 * too. A new cgroup has none, unless the pool dir had cgroup.clone_children set at
+	 * SETUP: empty it first (no rebuild: an empty cpuset is in no domain). A new cgroup
+	 * reads 1, so without cpuset_quiet only a recycled one needs the write.
+	 */
+	if (!err && p->cpuset_cloned && all_cpuset)
+		err = rund_put(p, cg, "cpuset.cpus", "\n");
+	if (!err && p->cpuset_lb && (all || (all_cpuset && p->cpuset_quiet)))
+		err = rund_put(p, cg, "cpuset.sched_load_balance", p->cpuset_quiet ? "0" : "1");
 	if (!err && ((mask & RUND_CGPOOL_LIM_CPUSET_CPUS) || all || all_cpuset))
 		err = rund_put_cpuset(p, cg, "cpuset.cpus",
 				      mask & RUND_CGPOOL_LIM_CPUSET_CPUS ? lim->cpuset_cpus : NULL);

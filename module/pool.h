@@ -110,6 +110,9 @@ struct rund_pool {
 	atomic64_t seq;			/* idle name numbers */
 	unsigned long extras;		/* reset files this hierarchy has (limits.c) */
 	bool one_write;			/* SET through rund.config (limits.c) */
+	bool cpuset_lb;			/* v1: pool cgroups have cpuset.sched_load_balance */
+	bool cpuset_quiet;		/* ...and get 0 there (limits.c) */
+	bool cpuset_cloned;		/* ...and start with CPUs (v1 clone_children) */
 
 	refcount_t users;		/* in-flight ioctls + 1 while published */
 	struct completion users_done;

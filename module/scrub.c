@@ -119,7 +119,8 @@ static int rund_attrs_changed(struct rund_pool *p, struct rund_cg *cg, struct fi
 /*
  * Settings a runtime may change that no reset here covers, with what a new cgroup reads
  * (first line); NULL: what the pool directory reads (inherited at creation). Files the
- * cgroup does not have are skipped.
+ * cgroup does not have are skipped. (v1 cpuset.sched_load_balance is reset with the
+ * limits: a pool cgroup's value depends on the pool, see cpuset_quiet in limits.c.)
  */
 struct rund_fresh {
 	const char *file;
@@ -154,7 +155,7 @@ static const struct rund_fresh rund_fresh_v1[] = {
 	{ "cpuset.memory_migrate", "0" },
 	{ "cpuset.memory_spread_page", "0" },
 	{ "cpuset.memory_spread_slab", "0" },
-	{ "cpuset.sched_load_balance", "1" },
+	{ "cpuset.sched_relax_domain_level", "-1" },
 	{ "cpu.rt_runtime_us", "0" },
 	{ "cpu.cfs_burst_us", "0" },
 };

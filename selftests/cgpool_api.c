@@ -639,6 +639,104 @@ TEST_F_TIMEOUT(pool, default_release_gives_new_cgroup, 180)
 	EXPECT_EQ(0, dirty_and_compare(_metadata, self, 1, 0));
 }
 
+/* How many idle cgroups of the pool do not read @want in @file (-1: no idle cgroup) */
+static int idle_not_reading(FIXTURE_DATA(pool) *self, const char *file, const char *want)
+{
+	DIR *d = opendir(self->pool);
+	char path[PATH_MAX];
+	struct dirent *e;
+	int n = 0, seen = 0;
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, RUND_CGPOOL_IDLE_PREFIX, strlen(RUND_CGPOOL_IDLE_PREFIX)))
+			continue;
+		cg_dir(self, e->d_name, path, sizeof(path));
+		seen++;
+		n += !!strcmp(val(path, file), want);
+	}
+	if (d)
+		closedir(d);
+	return seen ? n : -1;
+}
+
+/* ACQUIRE @name for @pid with CPUs @cpus; @path gets the sandbox cgroup's path */
+static void acquire_cpus(struct __test_metadata *_metadata, FIXTURE_DATA(pool) *self,
+			 const char *name, pid_t pid, const char *cpus, char *path, size_t len)
+{
+	struct rund_cgpool_limits lim = { .mask = RUND_CGPOOL_LIM_CPUSET_CPUS };
+	struct rund_cgpool_acquire a;
+
+	snprintf(lim.cpuset_cpus, sizeof(lim.cpuset_cpus), "%s", cpus);
+	ASSERT_EQ(0, cgp_acquire(self->dev, name, pid, &lim, &a));
+	cg_dir(self, a.path, path, len);
+}
+
+/*
+ * v1: every cpuset.cpus write to a cpuset with sched_load_balance=1 rebuilds the sched
+ * domains, walking every cpuset with CPUs (the pool's idle cgroups included) and their
+ * tasks. Under a balancing pool dir, where a child's flag changes no domain, the pool's
+ * cgroups get sched_load_balance=0 before their CPUs (module parameter cpuset_quiet); the
+ * sandbox still runs on exactly its CPUs; with cgroup.clone_children too. Under a pool dir
+ * that does not balance, and with cpuset_quiet=N, they keep the 1 a regular mkdir(2) gives. (The rebuilds themselves are
+ * counted in bench/results/cpuset-quiet; a unit test does not time them.)
+ */
+TEST_F_TIMEOUT(pool, v1_cpuset_quiet, 180)
+{
+	static const char *const param = CGP_PARAM("cpuset_quiet");
+	char path[PATH_MAX], proc[32];
+	pid_t k;
+
+	if (!self->ok)
+		return;
+	if (self->v2)
+		SKIP(return, "cpuset.sched_load_balance is a v1 file");
+	ASSERT_STREQ("1", val(self->pool, "cpuset.sched_load_balance"));
+	ASSERT_STREQ("Y", val("/sys/module/" CGP_MOD "/parameters", "cpuset_quiet"));
+	k = kid(self);
+	ASSERT_LT(0, k);
+	acquire_cpus(_metadata, self, "quiet", k, "0", path, sizeof(path));
+	EXPECT_STREQ("0", val(path, "cpuset.sched_load_balance"));
+	EXPECT_STREQ("0", val(path, "cpuset.cpus"));
+	snprintf(proc, sizeof(proc), "/proc/%d", k);
+	EXPECT_EQ(1, rt_file_has_line(proc, "status", "Cpus_allowed_list:\t0"));
+	/* the idle ones too: their CPUs came from the pool dir */
+	EXPECT_EQ(0, idle_not_reading(self, "cpuset.sched_load_balance", "0"));
+	ASSERT_EQ(0, rt_attach(self->root, k));
+	EXPECT_EQ(0, cgp_release(self->dev, "quiet", 0));
+
+	/* clone_children: a new cpuset starts with the pool dir's CPUs; still quiet */
+	ASSERT_EQ(0, cgp_teardown(self->dev, 0));
+	ASSERT_EQ(0, rt_write_file(self->pool, "cgroup.clone_children", "1"));
+	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 4, 2));
+	acquire_cpus(_metadata, self, "cloned", 0, "0", path, sizeof(path));
+	EXPECT_STREQ("0", val(path, "cpuset.sched_load_balance"));
+	EXPECT_STREQ("0", val(path, "cpuset.cpus"));
+	EXPECT_EQ(0, idle_not_reading(self, "cpuset.sched_load_balance", "0"));
+	EXPECT_STREQ(val(self->pool, "cpuset.mems"), val(path, "cpuset.mems"));
+	EXPECT_EQ(0, cgp_release(self->dev, "cloned", 0));
+	ASSERT_EQ(0, cgp_teardown(self->dev, 0));
+	ASSERT_EQ(0, rt_write_file(self->pool, "cgroup.clone_children", "0"));
+	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 4, 2));
+
+	/* a pool dir that does not balance: its children's flags make the domains */
+	ASSERT_EQ(0, cgp_teardown(self->dev, 0));
+	ASSERT_EQ(0, rt_write_file(self->pool, "cpuset.sched_load_balance", "0"));
+	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 4, 2));
+	acquire_cpus(_metadata, self, "balanced", 0, "0", path, sizeof(path));
+	EXPECT_STREQ("1", val(path, "cpuset.sched_load_balance"));
+	EXPECT_EQ(0, cgp_release(self->dev, "balanced", 0));
+	ASSERT_EQ(0, cgp_teardown(self->dev, 0));
+	ASSERT_EQ(0, rt_write_file(self->pool, "cpuset.sched_load_balance", "1"));
+
+	/* cpuset_quiet=N: as before, for comparison */
+	ASSERT_EQ(0, cgp_param_write(param, "N"));
+	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 4, 2));
+	acquire_cpus(_metadata, self, "loud", 0, "0", path, sizeof(path));
+	EXPECT_STREQ("1", val(path, "cpuset.sched_load_balance"));
+	EXPECT_EQ(0, cgp_release(self->dev, "loud", 0));
+	EXPECT_EQ(0, cgp_param_write(param, "Y"));
+}
+
 /* SETUP flags: RECYCLE shows in STATS pool_flags; an unknown flag is refused. */
 TEST_F(pool, setup_flags)
 {

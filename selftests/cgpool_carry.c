@@ -15,8 +15,8 @@
  *     owner (of the directory and the delegated files, or of cgroup.procs alone), mode,
  *       xattr, BPF program: the cgroup is replaced (new id, STATS replaced + 1) and the
  *       item is gone;
- *     io.max (v1 blkio.throttle.read_bps_device), memory.oom.group, hugetlb limit: reset
- *       (the id may stay);
+ *     io.max (v1 blkio.throttle.read_bps_device), memory.oom.group, hugetlb limit, v1
+ *       cpuset.sched_load_balance (to the pool's value): reset (the id may stay);
  *     counters (memory.events oom_kill, cpu.stat usage_usec, pids.events max; v1
  *       memory.oom_control, cpuacct.usage): the documented carry-over - when nothing else
  *       dirtied the cgroup it is recycled, t2 gets the same id and the counters t1 left.
@@ -567,6 +567,36 @@ TEST_F_TIMEOUT(carry, settings, 120)
 	EXPECT_EQ(0, rt_attach(self->d2, child)) TH_LOG("attach to t2: %s", strerror(errno));
 	EXPECT_EQ(0, rt_attach(self->root, child));
 	rt_kill_wait(child);
+}
+
+/*
+ * v1 cpuset.sched_load_balance: a pool cgroup's value is the pool's (0 under a balancing
+ * pool dir, module parameter cpuset_quiet), not a new cgroup's; a recycled one gets it
+ * back with the limits.
+ */
+TEST_F_TIMEOUT(carry, v1_sched_load_balance, 120)
+{
+	const char *file = "cpuset.sched_load_balance";
+	char fresh[8];
+	int same;
+
+	if (!self->ok)
+		return;
+	if (self->v2)
+		SKIP(return, "cpuset.sched_load_balance is a v1 file");
+	/* the pool dir balances (a new cgroup's default): its pool's cgroups read 0 */
+	ASSERT_STREQ("1", val(self->pool, file));
+	acquire_t1(_metadata, self, NULL);
+	snprintf(fresh, sizeof(fresh), "%s", val(self->d1, file));
+	ASSERT_STREQ("0", fresh);
+	ASSERT_EQ(0, rt_write_file(self->d1, file, "1"));
+	ASSERT_STREQ("1", val(self->d1, file));
+	same = release_reacquire(_metadata, self, variant, RESET, file);
+	ASSERT_LE(0, same);
+	/* recycling resets it: the cgroup is kept, not replaced as if it were dirty */
+	if (variant->flags)
+		EXPECT_EQ(1, same) TH_LOG("%s: the recycled cgroup was replaced", file);
+	EXPECT_STREQ(fresh, val(self->d2, file));
 }
 
 TEST_F_TIMEOUT(carry, hugetlb_limit, 120)

@@ -12,7 +12,9 @@
 # v2/module-fast-recycle is the module's opt-in recycling policy, v2-light/module-fast the
 # pool on a parent with rund.lightweight=1, v2/module-fast-unpaced and
 # v2/mkdir+reserve-unpaced the module with its refills unpaced (refill_quiet_ms=0: they
-# refill inside a burst, as before pacing); a layout none of them names is not mounted),
+# refill inside a burst, as before pacing), v1-co/module-fast-rebuild the module with
+# cpuset_quiet=N (pool cgroups keep sched_load_balance=1: each cpuset.cpus write rebuilds
+# the sched domains, as before); a layout none of them names is not mounted),
 # CGLAT (provision: after each mode's timed runs, one more run of N sandboxes at
 # CGLAT_THREADS, default the last of THREADS, traced by /rund/bin/cglat; its JSON report
 # as "bench-cglat: LABEL,THREADS,JSON"; CGLAT=0: none).
@@ -131,15 +133,16 @@ module_modes() {
 		modunload
 	fi
 	wf=0 wr=0
-	wc=0 wu=0 wru=0 wl=0
+	wc=0 wu=0 wru=0 wl=0 wq=0
 	want "$1/module-fast" && wf=1
 	want "$1-light/module-fast" && wl=1
 	want "$1/module-fast-recycle" && wc=1
 	want "$1/module-fast-unpaced" && wu=1
+	want "$1/module-fast-rebuild" && wq=1
 	want "$1/mkdir+reserve" && wr=1
 	want "$1/mkdir+reserve-unpaced" && wru=1
 	[ $wf = 1 ] || [ $wc = 1 ] || [ $wu = 1 ] || [ $wr = 1 ] || [ $wru = 1 ] || [ $wl = 1 ] ||
-		return 0
+		[ $wq = 1 ] || return 0
 	if modload fast "$1/module-fast"; then
 		[ $wf = 0 ] || run module "$1/module" "$2"
 		# the pool on a lightweight parent: its cgroups get only the files a sandbox uses
@@ -149,6 +152,14 @@ module_modes() {
 			echo 0 >"$2/rund.lightweight"
 		elif [ $wl = 1 ]; then
 			echo "bench-absent: $1-light/module-fast,no rund.lightweight (needs the patched kernel)"
+		fi
+		# v1 pool cgroups that keep sched_load_balance=1 (label "-rebuild")
+		if [ $wq = 1 ]; then
+			echo N >/sys/module/rund_cgpool/parameters/cpuset_quiet
+			ONE_WRITE="--label-suffix -rebuild"
+			run module "$1/module" "$2"
+			ONE_WRITE=
+			echo Y >/sys/module/rund_cgpool/parameters/cpuset_quiet
 		fi
 		q=/sys/module/rund_cgpool/parameters/refill_quiet_ms
 		was=$(cat $q)
