@@ -4,7 +4,7 @@
  *
  *   provision --mode MODE --hier DIR [--hier DIR ...] --label LABEL
  *             [-n 2000[,N2..]] [-t 1,50,200] [--reps 5] [--warmup 1]
- *             [--background K] [--bg-wake-ms 100]
+ *             [--background K] [--bg-wake-ms 100] [--start-signal PID]
  *
  * Every (n, threads) pair with threads <= n is a point; -t 0 means threads = n.
  *
@@ -44,6 +44,10 @@
  * tearing everything down in between (kill + reap, rmdir or RELEASE). After each timed
  * part every process is checked to be in its sandbox's cgroup (/proc/PID/cgroup), so a
  * wrong result fails the run (exit 1) whatever its speed.
+ *
+ * --start-signal PID: just before the first timed part (after SETUP, the rename pool's
+ * idle cgroups, the background sandboxes and the forks), send SIGUSR1 to PID and wait up to
+ * 10 s for SIGUSR1 back: a tracer (tools/cglat) then counts the start path only.
  *
  * --background K: first deploy K sandboxes (same mode, untimed) whose processes wake every
  * --bg-wake-ms and touch a page, keep them for the whole run (density benchmark).
@@ -132,6 +136,7 @@ struct run {
 	int one_write;		/* configure through rund.config */
 	int recycle;		/* module: SETUP with RUND_CGPOOL_SETUP_RECYCLE */
 	const char *suffix;	/* module: after "-BACKEND[-recycle]" in the label */
+	pid_t tracer;		/* --start-signal; 0 once signalled */
 	char label[96];
 	/* the current batch */
 	struct sandbox *sb;
@@ -721,12 +726,30 @@ static int parse_list(const char *s, int *out, int max)
 	return n;
 }
 
+/* --start-signal: SIGUSR1 to the tracer, and its answer (SIGUSR1 is blocked since main()) */
+static int tracer_mark(struct run *r)
+{
+	struct timespec ts = { .tv_sec = 10 };
+	char who[16];
+	sigset_t set;
+
+	snprintf(who, sizeof(who), "%d", r->tracer);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (kill(r->tracer, SIGUSR1))
+		fail(r, errno, "--start-signal", who, "(kill)");
+	else if (sigtimedwait(&set, NULL, &ts) != SIGUSR1)
+		fail(r, errno, "--start-signal", who, "(its answer in 10 s)");
+	r->tracer = 0;
+	return r->err ? -1 : 0;
+}
+
 static int usage(const char *why)
 {
 	fprintf(stderr, "provision: %s\nusage: provision --mode mkdir|clone3|rename|module|reserve "
 		"--hier DIR [--hier DIR...] [--label L] [-n N] [-t T1,T2..] [--reps R] "
 		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write] [--recycle]\n"
-		"       [--label-suffix S]\n", why);
+		"       [--label-suffix S] [--start-signal PID]\n", why);
 	return 2;
 }
 
@@ -759,6 +782,7 @@ int main(int argc, char **argv)
 		{ "one-write", no_argument, NULL, 'O' },
 		{ "recycle", no_argument, NULL, 'R' },
 		{ "label-suffix", required_argument, NULL, 'S' },
+		{ "start-signal", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run r = { .dev = -1, .bg_wake_ms = 100 };
@@ -786,6 +810,7 @@ int main(int argc, char **argv)
 		case 'O': r.one_write = 1; break;
 		case 'R': r.recycle = 1; break;
 		case 'S': r.suffix = optarg; break;
+		case 'P': r.tracer = atoi(optarg); break;
 		case 'n': nn = parse_list(optarg, nl, MAX_POINTS); break;
 		case 't': nt = parse_list(optarg, tl, MAX_POINTS); break;
 		default: return usage("bad option");
@@ -795,8 +820,16 @@ int main(int argc, char **argv)
 		return usage("--mode and --hier are required");
 	if (mode == M_CLONE3 && bg)
 		return usage("--background needs processes that wake: not with clone3");
-	if (bg < 0 || reps < 1 || warmup < 0 || nt < 1 || nn < 1)
-		return usage("bad -n, -t, --reps, --warmup or --background");
+	if (bg < 0 || reps < 1 || warmup < 0 || nt < 1 || nn < 1 || r.tracer < 0)
+		return usage("bad -n, -t, --reps, --warmup, --background or --start-signal");
+	if (r.tracer) {
+		sigset_t set;
+
+		/* before any thread: the answer must wait for sigtimedwait() */
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	}
 	for (int i = 0; i < nn; i++) {
 		if (nl[i] < 1)
 			return usage("bad -n");
@@ -840,7 +873,7 @@ int main(int argc, char **argv)
 			struct lat_summary ls;
 
 			atomic_store(&r.fallbacks, 0);
-			if (prepare(&r, bg, pn, 0))
+			if (prepare(&r, bg, pn, 0) || (r.tracer && tracer_mark(&r)))
 				goto out;
 			ch0 = rusage_ms(RUSAGE_CHILDREN);
 			self0 = rusage_ms(RUSAGE_SELF);

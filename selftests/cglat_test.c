@@ -13,6 +13,8 @@
  *                            rmdir, and 100 ACQUIRE + 100 RELEASE of a pool outside the
  *                            filter; each count's histogram sums to it; every mkdir held
  *                            cgroup_mutex.
+ *   trace.start_over         SIGUSR1 discards what was counted (N/2 mkdirs before it) and is
+ *                            answered with SIGUSR1 to the sender; then exactly N mkdirs count.
  *   interval                 --json --interval=1 --duration=3: one JSON report a second and
  *                            a last one, each with the per-sandbox section.
  *   trace.contention         one thread mkdir/rmdir under the test cgroup while another
@@ -346,6 +348,44 @@ TEST_F(trace, counts)
 	EXPECT_EQ(self->pool ? N : 0ULL, hist_sum(rep, "ACQUIRE"));
 	EXPECT_LE(N, lock_of(rep, "mkdir", "cgroup_mutex", "holds"));
 	EXPECT_LE(N, lock_of(rep, "rmdir", "cgroup_mutex", "holds"));
+	json_object_put(rep);
+}
+
+/* @n cgroups @dir/@prefix0.. made (@mk) or removed; 0 or the first errno */
+static int mk_many(const char *dir, const char *prefix, int n, int mk)
+{
+	char path[PATH_MAX + 32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s%d", dir, prefix, i);
+		if (mk ? rt_mkdir_cg(path) : rmdir(path))
+			return errno;
+	}
+	return 0;
+}
+
+TEST_F(trace, start_over)
+{
+	struct timespec ts = { .tv_sec = 10 };
+	json_object *rep;
+	sigset_t set;
+
+	NEED_TRACER();
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &set, NULL));
+	ASSERT_EQ(0, mk_many(self->dir, "pre", N / 2, 1));
+	ASSERT_EQ(0, kill(self->r.pid, SIGUSR1));
+	ASSERT_EQ(SIGUSR1, sigtimedwait(&set, NULL, &ts)) TH_LOG("no answer: %s", strerror(errno));
+	ASSERT_EQ(0, mk_many(self->dir, "post", N, 1));
+	rep = cglat_stop(&self->r);
+	self->r.pid = 0;
+	EXPECT_EQ(0, mk_many(self->dir, "pre", N / 2, 0));
+	EXPECT_EQ(0, mk_many(self->dir, "post", N, 0));
+	ASSERT_NE(NULL, rep);
+	EXPECT_EQ(N, count_of(rep, "mkdir"));
+	EXPECT_EQ(N, hist_sum(rep, "mkdir"));
+	EXPECT_EQ(0ULL, count_of(rep, "rmdir"));
 	json_object_put(rep);
 }
 

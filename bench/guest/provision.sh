@@ -99,8 +99,10 @@ traced() {
 		fi
 		sleep 0.2
 	done
+	# cglat starts over when provision's timed part begins: SETUP's prefill is not counted
 	# shellcheck disable=SC2086
-	{ /rund/bin/provision --mode "$1" --label "$2" $3 -n "$N" -t "$t" --reps 1 --warmup 0 ||
+	{ /rund/bin/provision --mode "$1" --label "$2" $3 -n "$N" -t "$t" --reps 1 --warmup 0 \
+		--start-signal $pid ||
 		echo "# bench-fail: $lbl (traced)"; } | grep -v -e '^bench: ' -e '^bench-absent: '
 	kill -TERM $pid	# not INT: a background job of a script ignores SIGINT
 	wait $pid

@@ -119,11 +119,21 @@ static const struct need {
 static const char *const ksyms[] = { "cgroup_mutex", "cgroup_threadgroup_rwsem", "css_set_lock" };
 
 static volatile sig_atomic_t exiting;
+/* SIGUSR1: start over; the sender, answered with SIGUSR1 once the counts are zero */
+static volatile sig_atomic_t restart, restart_pid;
 
 static void sig_handler(int sig)
 {
 	(void)sig;
 	exiting = 1;
+}
+
+static void restart_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	restart_pid = si->si_pid;
+	restart = 1;
 }
 
 static void die(const char *fmt, ...)
@@ -624,7 +634,9 @@ int main(int argc, char **argv)
 		"Reports per-operation latency and, per operation, wait and hold time of "
 		"cgroup_mutex, the threadgroup rwsem, css_set_lock (wait), the hierarchies' "
 		"kernfs_rwsem and RCU grace periods; then the serial time per sandbox and the "
-		"throughput ceiling it implies (a model).", NULL, NULL, NULL };
+		"throughput ceiling it implies (a model). SIGUSR1 discards what was counted so "
+		"far and answers the sender with SIGUSR1: a workload marks where its start path "
+		"begins.", NULL, NULL, NULL };
 	struct cglat_bpf *skel;
 	struct snapshot snap;
 	struct btf *btf;
@@ -659,6 +671,12 @@ int main(int argc, char **argv)
 
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
+	{
+		struct sigaction sa = { .sa_sigaction = restart_handler, .sa_flags = SA_SIGINFO };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	/* on stderr in every mode: scripts wait for it before they start the workload */
 	fprintf(stderr, "cglat: tracing%s%s; Ctrl-C to end\n", env.cgroup ? " under " : "",
 		env.cgroup ?: "");
@@ -666,8 +684,18 @@ int main(int argc, char **argv)
 	while (!exiting) {
 		double t;
 
-		usleep(100 * 1000);
+		usleep(100 * 1000);	/* a signal cuts it short */
 		t = now();
+		if (restart) {
+			/* what a workload did before it was ready is not its start path */
+			read_maps(skel, &snap, true);
+			start = last = t;
+			restart = 0;
+			fprintf(stderr, "cglat: started over\n");
+			if (restart_pid > 0)
+				kill(restart_pid, SIGUSR1);
+			continue;
+		}
 		if (env.duration && t - start >= env.duration)
 			break;
 		if (env.interval && t - last >= env.interval) {
