@@ -25,6 +25,9 @@ cg=/sys/fs/cgroup
 : "${DN:=10,200}" "${RESERVE:=1024}"
 
 env_line() { echo "# bench-env: $*"; }
+# the patched kernel's config (tinyconfig-based, BASE_SMALL) starts pid_max at 4096: too
+# few for -n 4096 sleeping sandbox processes (fork: EAGAIN); 32768 is its upper limit
+echo 32768 >/proc/sys/kernel/pid_max || env_line "cannot raise pid_max"
 env_line "cmdline $(cat /proc/cmdline)"
 env_line "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 env_line "features $(tr '\n' ' ' </sys/kernel/cgroup/features 2>/dev/null)"
