@@ -11,7 +11,8 @@
  * (idle + busy == total == prefilled + refills + fallbacks + adopted - destroyed),
  * acquired == released == threads x cycles, one more ACQUIRE per thread puts every child
  * where LOOKUP says, and TEARDOWN + rmmod leave the pool directory empty. Prints ops/s
- * and ACQUIRE latency percentiles.
+ * and ACQUIRE latency percentiles, and while it runs a progress line every minute (cycles
+ * done, rate), so that a run cut off before its end (hours of TCG) still tells its rate.
  *
  * The pool runs the default policy (a released cgroup is removed, the pool refills with
  * new ones): no cgroup id may be handed out twice over the whole run, and nothing is
@@ -46,11 +47,14 @@ static long nr_cycles = 10000;
 static unsigned int setup_flags;	/* --recycle: RUND_CGPOOL_SETUP_RECYCLE */
 
 #define MAX_THREADS	512
+#define PROGRESS_US	(60 * 1000000ULL)	/* a line this often: a cut-off run still tells */
 
 struct stress {
 	struct cgp_env env;
 	atomic_ullong held[MAX_THREADS];	/* cgroup id each thread holds now, 0 = none */
 	atomic_int bad;				/* first failure, as a line number */
+	atomic_long done;			/* cycles completed, all threads */
+	atomic_int finished;			/* threads that returned */
 	char why[256];
 	uint32_t *lat;				/* ACQUIRE latency in us, per cycle */
 	uint64_t *ids;				/* cgroup id handed out, per cycle */
@@ -137,9 +141,12 @@ static void *run(void *arg)
 	char name[32];
 
 	snprintf(name, sizeof(name), "stress-%d", w->idx);
-	for (long c = 0; c < nr_cycles && !atomic_load(&w->s->bad); c++)
+	for (long c = 0; c < nr_cycles && !atomic_load(&w->s->bad); c++) {
 		if (cycle(w, name, c))
 			break;
+		atomic_fetch_add(&w->s->done, 1);
+	}
+	atomic_fetch_add(&w->s->finished, 1);
 	return NULL;
 }
 
@@ -211,7 +218,7 @@ TEST_F_TIMEOUT(stress, acquire_attach_release, 36000)
 	struct rund_cgpool_lookup l;
 	struct rund_cgpool_acquire a;
 	pthread_t tid[MAX_THREADS];
-	uint64_t t0, us;
+	uint64_t t0, us, last;
 	size_t n = (size_t)nr_threads * nr_cycles;
 	char name[32];
 
@@ -220,6 +227,15 @@ TEST_F_TIMEOUT(stress, acquire_attach_release, 36000)
 	t0 = now_us();
 	for (int i = 0; i < nr_threads; i++) {
 		ASSERT_EQ(0, pthread_create(&tid[i], NULL, run, &self->w[i]));
+	}
+	for (last = t0; atomic_load(&s->finished) < nr_threads; ) {
+		usleep(100 * 1000);
+		if (now_us() - last < PROGRESS_US)
+			continue;
+		last = now_us();
+		TH_LOG("progress: %ld of %zu cycles in %.0f s (%.0f cycles/s)",
+		       atomic_load(&s->done), n, (last - t0) / 1e6,
+		       atomic_load(&s->done) * 1e6 / (last - t0));
 	}
 	for (int i = 0; i < nr_threads; i++)
 		pthread_join(tid[i], NULL);
