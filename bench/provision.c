@@ -726,16 +726,24 @@ static int parse_list(const char *s, int *out, int max)
 	return n;
 }
 
-/* --start-signal: SIGUSR1 to the tracer, and its answer (SIGUSR1 is blocked since main()) */
+/* The tracer's answer to --start-signal: SIGUSR1, blocked from main() on */
+static sigset_t usr1_set(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	return set;
+}
+
+/* --start-signal: SIGUSR1 to the tracer, and its answer */
 static int tracer_mark(struct run *r)
 {
 	struct timespec ts = { .tv_sec = 10 };
+	sigset_t set = usr1_set();
 	char who[16];
-	sigset_t set;
 
 	snprintf(who, sizeof(who), "%d", r->tracer);
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
 	if (kill(r->tracer, SIGUSR1))
 		fail(r, errno, "--start-signal", who, "(kill)");
 	else if (sigtimedwait(&set, NULL, &ts) != SIGUSR1)
@@ -823,11 +831,9 @@ int main(int argc, char **argv)
 	if (bg < 0 || reps < 1 || warmup < 0 || nt < 1 || nn < 1 || r.tracer < 0)
 		return usage("bad -n, -t, --reps, --warmup, --background or --start-signal");
 	if (r.tracer) {
-		sigset_t set;
+		sigset_t set = usr1_set();
 
 		/* before any thread: the answer must wait for sigtimedwait() */
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 	}
 	for (int i = 0; i < nn; i++) {

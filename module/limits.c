@@ -169,6 +169,14 @@ static const struct rund_reset *rund_extras(struct rund_pool *p, size_t *n)
 	return p->v2 ? rund_reset_v2 : rund_reset_v1;
 }
 
+/* The pool dir's boolean @file reads 1 */
+static bool rund_dir_set(struct rund_pool *p, const char *file)
+{
+	u64 val;
+
+	return !rund_cg_read_u64(p, NULL, file, &val) && val == 1;
+}
+
 /* Which of the extra reset files child @cg (the SETUP probe) has: p->extras. */
 void rund_limits_probe(struct rund_pool *p, const char *cg)
 {
@@ -186,12 +194,8 @@ void rund_limits_probe(struct rund_pool *p, const char *cg)
 	p->cpuset_quiet = false;
 	p->cpuset_cloned = false;
 	if (p->cpuset_lb && READ_ONCE(cpuset_quiet)) {
-		char buf[8];
-
-		p->cpuset_quiet = rund_cg_read(p, NULL, "cpuset.sched_load_balance", buf,
-					       sizeof(buf)) > 0 && buf[0] == '1';
-		p->cpuset_cloned = rund_cg_read(p, NULL, "cgroup.clone_children", buf,
-						sizeof(buf)) > 0 && buf[0] == '1';
+		p->cpuset_quiet = rund_dir_set(p, "cpuset.sched_load_balance");
+		p->cpuset_cloned = rund_dir_set(p, "cgroup.clone_children");
 	}
 }
 

@@ -635,8 +635,8 @@ int main(int argc, char **argv)
 		"cgroup_mutex, the threadgroup rwsem, css_set_lock (wait), the hierarchies' "
 		"kernfs_rwsem and RCU grace periods; then the serial time per sandbox and the "
 		"throughput ceiling it implies (a model). SIGUSR1 discards what was counted so "
-		"far and answers the sender with SIGUSR1: a workload marks where its start path "
-		"begins.", NULL, NULL, NULL };
+		"far (--duration and --interval count from then) and answers the sender with "
+		"SIGUSR1: a workload marks where its start path begins.", NULL, NULL, NULL };
 	struct cglat_bpf *skel;
 	struct snapshot snap;
 	struct btf *btf;
