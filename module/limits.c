@@ -123,27 +123,48 @@ static int rund_put_u64(struct rund_pool *p, struct rund_cg *cg, const char *fil
 	return rund_put(p, cg, file, buf);
 }
 
+/*
+ * v1 bandwidth is two files, and every write of either runs tg_set_cfs_bandwidth() ->
+ * __cfs_schedulable(), a walk of every task group on the node: O(cgroups) per write,
+ * and a pool doubles the cgroups. A new period under the old quota may break the
+ * parent's bound, so a period change lifts the quota first (three walks). The period a
+ * sandbox asks for is nearly always the one its cgroup has (a new one reads 100000):
+ * then only the quota is written, and only if it differs (one walk or none).
+ */
+static int rund_put_cpu_v1(struct rund_pool *p, struct rund_cg *cg, s64 quota, u32 period)
+{
+	char want[24], buf[24], per[16], *cur;
+	u64 cur_period;
+	int err = 0;
+
+	snprintf(want, sizeof(want), "%lld", quota < 0 ? -1LL : quota);
+	if (rund_cg_read(p, cg->name, "cpu.cfs_quota_us", buf, sizeof(buf)) <= 0)
+		buf[0] = '\0';		/* unknown: written */
+	cur = strim(buf);
+	if (!rund_cg_read_u64(p, cg->name, "cpu.cfs_period_us", &cur_period) &&
+	    cur_period == period)
+		return strcmp(cur, want) ? rund_put(p, cg, "cpu.cfs_quota_us", want) : 0;
+	if (strcmp(cur, "-1"))
+		err = rund_put(p, cg, "cpu.cfs_quota_us", "-1");
+	snprintf(per, sizeof(per), "%u", period);
+	if (!err)
+		err = rund_put(p, cg, "cpu.cfs_period_us", per);
+	if (!err && quota >= 0)
+		err = rund_put(p, cg, "cpu.cfs_quota_us", want);
+	return err;
+}
+
 static int rund_put_cpu(struct rund_pool *p, struct rund_cg *cg, s64 quota, u32 period)
 {
 	char buf[48];
-	int err;
 
-	if (p->v2) {
-		if (quota < 0)
-			snprintf(buf, sizeof(buf), "max %u", period);
-		else
-			snprintf(buf, sizeof(buf), "%lld %u", quota, period);
-		return rund_put(p, cg, "cpu.max", buf);
-	}
-	err = rund_put(p, cg, "cpu.cfs_quota_us", "-1");
-	snprintf(buf, sizeof(buf), "%u", period);
-	if (!err)
-		err = rund_put(p, cg, "cpu.cfs_period_us", buf);
-	if (!err && quota >= 0) {
-		snprintf(buf, sizeof(buf), "%lld", quota);
-		err = rund_put(p, cg, "cpu.cfs_quota_us", buf);
-	}
-	return err;
+	if (!p->v2)
+		return rund_put_cpu_v1(p, cg, quota, period);
+	if (quota < 0)
+		snprintf(buf, sizeof(buf), "max %u", period);
+	else
+		snprintf(buf, sizeof(buf), "%lld %u", quota, period);
+	return rund_put(p, cg, "cpu.max", buf);
 }
 
 /* v2: "" inherits the parent's; v1 has no inheritance: copy the pool dir's. */

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 
 #include "kselftest_harness.h"
@@ -735,6 +736,120 @@ TEST_F_TIMEOUT(pool, v1_cpuset_quiet, 180)
 	EXPECT_STREQ("1", val(path, "cpuset.sched_load_balance"));
 	EXPECT_EQ(0, cgp_release(self->dev, "loud", 0));
 	EXPECT_EQ(0, cgp_param_write(param, "Y"));
+}
+
+#define TRACEFS	"/sys/kernel/tracing"
+#define WALK_PROBE	"cgpool_api_walk"
+
+/*
+ * A kprobe on tg_set_cfs_bandwidth(), which every v1 cfs_quota_us / cfs_period_us write
+ * runs, and with it one walk of every task group (__cfs_schedulable(); walk_tg_tree_from()
+ * is inlined there): 0 when it counts, -1 when the kernel has no kprobe events (tracefs
+ * mounted here if it was not).
+ */
+static int walk_probe(int on)
+{
+	char def[64];
+
+	if (!on) {
+		rt_write_file(TRACEFS "/events/kprobes/" WALK_PROBE, "enable", "0");
+		return rt_write_file(TRACEFS, "kprobe_events", "-:" WALK_PROBE);
+	}
+	if (access(TRACEFS "/kprobe_events", F_OK) &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL))
+		return -1;
+	snprintf(def, sizeof(def), "p:%s tg_set_cfs_bandwidth", WALK_PROBE);
+	return rt_write_file(TRACEFS, "kprobe_events", def) ?:
+	       rt_write_file(TRACEFS "/events/kprobes/" WALK_PROBE, "enable", "1");
+}
+
+/* The walks counted so far (kprobe_profile: name, hits, misses); -1 if unreadable */
+static long walks(void)
+{
+	char buf[4096], name[64];
+	unsigned long hits;
+	FILE *f = fmemopen(buf, sizeof(buf), "r");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (rt_read_file(TRACEFS, "kprobe_profile", buf, sizeof(buf)) < 0) {
+		fclose(f);
+		return -1;
+	}
+	while (fscanf(f, "%63s %lu %*u", name, &hits) == 2)
+		if (!strcmp(name, WALK_PROBE))
+			n = (long)hits;
+	fclose(f);
+	return n;
+}
+
+/* RELEASE @name and wait for its reset: the walks it took (-1 if RELEASE failed) */
+static long release_walks(FIXTURE_DATA(pool) *self, const char *name)
+{
+	struct rund_cgpool_stats st;
+	long before = walks();
+
+	if (cgp_release(self->dev, name, 0) || cgp_stats(self->dev, &st))
+		return -1;
+	return walks() - before;
+}
+
+/*
+ * v1: every cpu.cfs_quota_us or cpu.cfs_period_us write walks every task group on the
+ * node, O(cgroups). A sandbox that asks for the period its cgroup already has (a new one
+ * reads 100000) costs one walk, not three (quota lifted, period, quota); a recycled
+ * cgroup's reset costs one (the quota lifted), and none when nothing was limited.
+ * Another period lands, and its reset costs two (quota lifted, period). SET through rund.config (patched kernel) orders the pair
+ * itself: only the module's own writes are counted there.
+ */
+TEST_F_TIMEOUT(pool, v1_cpu_bandwidth_walks, 180)
+{
+	struct rund_cgpool_limits lim = {
+		.mask = RUND_CGPOOL_LIM_CPU, .cpu_quota_us = 50000, .cpu_period_us = 100000,
+	};
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_stats st;
+	char dir[PATH_MAX];
+	int one_write;
+	long before;
+
+	if (!self->ok)
+		return;
+	ASSERT_GT((int)sizeof(dir), snprintf(dir, sizeof(dir), "%s/rund.config", self->pool));
+	one_write = !access(dir, F_OK);
+	if (self->v2)
+		SKIP(return, "cpu.max is one file: one write, one walk");
+	if (walk_probe(1))
+		SKIP(return, "no kprobe events in this kernel (%s)", strerror(errno));
+	ASSERT_EQ(0, resetup(self, RUND_CGPOOL_SETUP_RECYCLE));
+	before = walks();
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, cgp_acquire(self->dev, "bw", 0, &lim, &a));
+	if (!one_write)
+		EXPECT_EQ(1, walks() - before) TH_LOG("SET quota 50000, period as it was");
+	cg_dir(self, a.path, dir, sizeof(dir));
+	EXPECT_STREQ("50000", val(dir, "cpu.cfs_quota_us"));
+	EXPECT_STREQ("100000", val(dir, "cpu.cfs_period_us"));
+
+	/* RESET at RELEASE (recycle policy): the quota lifted, the period as it was */
+	EXPECT_EQ(1, release_walks(self, "bw")) TH_LOG("RESET of quota 50000 / period 100000");
+	ASSERT_EQ(0, cgp_stats(self->dev, &st));
+	EXPECT_EQ(1ULL, st.recycled);
+
+	/* never limited: RESET writes nothing */
+	ASSERT_EQ(0, cgp_acquire(self->dev, "free", 0, NULL, &a));
+	EXPECT_EQ(0, release_walks(self, "free")) TH_LOG("RESET of a cgroup never limited");
+
+	/* another period: quota lifted, period, quota; the values land */
+	lim.cpu_quota_us = 20000;
+	lim.cpu_period_us = 50000;
+	ASSERT_EQ(0, cgp_acquire(self->dev, "bw2", 0, &lim, &a));
+	cg_dir(self, a.path, dir, sizeof(dir));
+	EXPECT_STREQ("20000", val(dir, "cpu.cfs_quota_us"));
+	EXPECT_STREQ("50000", val(dir, "cpu.cfs_period_us"));
+	EXPECT_EQ(2, release_walks(self, "bw2")) TH_LOG("RESET of quota 20000 / period 50000");
+	EXPECT_EQ(0, walk_probe(0));
 }
 
 /* SETUP flags: RECYCLE shows in STATS pool_flags; an unknown flag is refused. */

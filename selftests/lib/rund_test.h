@@ -185,8 +185,13 @@ static inline int rt_kmsg_read(int fd, const char *prefix, const char *needle, c
 		rec[r] = '\0';
 		msg = strchr(rec, ';');
 		msg = msg ? msg + 1 : rec;
-		/* a module's first load after boot also logs "loading out-of-tree module taints" */
-		if (strncmp(msg, prefix, strlen(prefix)) || strstr(msg, " taints "))
+		/*
+		 * a module's first load after boot also logs "loading out-of-tree module
+		 * taints kernel", and on a signing kernel "module verification failed: ...
+		 * tainting kernel"
+		 */
+		if (strncmp(msg, prefix, strlen(prefix)) || strstr(msg, " taints ") ||
+		    strstr(msg, " tainting kernel"))
 			continue;
 		n++;
 		if (!*matched && (strstr(msg, needle) || !line[0])) {
