@@ -56,6 +56,7 @@ def parse_log(path):
 CGLAT = [("cgroup_mutex_wait_us", "mutex wait"), ("cgroup_mutex_hold_us", "mutex hold"),
          ("threadgroup_rwsem_wait_us", "tg wait"), ("threadgroup_rwsem_hold_us", "tg hold"),
          ("kernfs_rwsem_hold_us", "kernfs hold"), ("css_set_lock_wait_us", "css_set wait"),
+         ("css_set_lock_hold_us", "css_set hold"),
          ("rcu_grace_periods", "GPs"), ("serial_us", "serial"), ("cpu_us", "cpu")]
 
 
@@ -89,7 +90,9 @@ def report_cglat(kernels, logs, absents, csv_path):
                 continue
             per, model = rep.get("per_sandbox", {}), rep.get("model", {})
             r = dict(kernel=k, label=label, threads=thr, sandboxes=rep.get("sandboxes", 0))
-            r.update({f: round(per.get(f, 0.0), 2) for f, _ in CGLAT})
+            # null: not traced on that kernel (cglat: css_set_lock hold), not 0
+            r.update({f: None if per.get(f, 0.0) is None else round(per.get(f, 0.0), 2)
+                      for f, _ in CGLAT})
             r["ceiling_serial_per_s"] = round(model.get("ceiling_serial_per_s", 0.0))
             r["ceiling_cores_per_s"] = round(model.get("ceiling_cores_per_s", 0.0))
             r["cores"] = model.get("cores", "")
@@ -113,7 +116,8 @@ def report_cglat(kernels, logs, absents, csv_path):
             print(f"| {r['kernel']} | {r['label']} | | {r['status'][:100]} |")
             continue
         print(f"| {r['kernel']} | {r['label']} | {r['threads']} | " +
-              " | ".join(f"{r[f]:.2f}" if f == "rcu_grace_periods" else f"{r[f]:.0f}"
+              " | ".join("n/a" if r[f] is None else
+                         f"{r[f]:.2f}" if f == "rcu_grace_periods" else f"{r[f]:.0f}"
                          for f, _ in CGLAT) +
               f" | {r['ceiling_serial_per_s']} | {r['ceiling_cores_per_s']} ({r['cores']} cores) |")
     print(f"\ncglat CSV: {csv_path}")

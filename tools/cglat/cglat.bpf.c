@@ -9,8 +9,10 @@
  * lock:contention_begin/end tracepoints (every sleeping lock and queued spinlock, 5.19+);
  * hold times from fexit of the lock calls to fentry of the unlock calls, for the write side
  * only: the write side is what serialises sandbox starts. css_set_lock is a spinlock taken
- * with spin_lock_irq(), whose functions cannot be traced cheaply: its wait is measured, its
- * hold is not.
+ * with spin_lock_irq()/spin_lock_irqsave(): its hold is traced through the raw spinlock
+ * functions, which every irq-safe spinlock in the system goes through (each filters on the
+ * address first), and only where the unlocks are functions (CONFIG_PREEMPTION kernels, as
+ * Debian's); without PREEMPTION they are inlined and cglat.c loads none of the four.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -51,6 +53,7 @@ struct tstate {
 	/* per lock: the op a hold (for CGLAT_LOCK_RCU_GP: a grace period) is charged to */
 	__u32 hold_op[HOLD_SLOTS];
 	__u64 hold_ts[HOLD_SLOTS];
+	__u32 serial_depth;		/* serial locks held now; hold_*[CGLAT_LOCK_SERIAL] */
 };
 
 struct {
@@ -267,16 +270,49 @@ static struct tstate *thread_op(int *op)
 	return *op < 0 ? NULL : ts;
 }
 
+/* Open @ts's interval of @lock at @now, charged to @op. */
+static void interval_open(struct tstate *ts, int lock, int op, __u64 now)
+{
+	ts->hold_op[lock & (HOLD_SLOTS - 1)] = op;
+	ts->hold_ts[lock & (HOLD_SLOTS - 1)] = now;
+}
+
+/* Close @ts's interval of @lock at @now: its length, and its op in @op; 0: none open. */
+static __u64 interval_close(struct tstate *ts, int lock, int *op, __u64 now)
+{
+	__u32 s = lock & (HOLD_SLOTS - 1);
+	__u64 start = ts->hold_ts[s];
+
+	if (!start)
+		return 0;
+	ts->hold_ts[s] = 0;
+	*op = ts->hold_op[s];
+	return now - start;
+}
+
+static void charge_hold(int op, int lock, __u64 delta)
+{
+	struct lock_stat *ls = lockstat(op, lock);
+
+	if (ls)
+		account(&ls->hold_count, &ls->hold_ns, &ls->hold_max_ns, delta);
+}
+
 static int hold_begin(int lock)
 {
+	__u64 now = bpf_ktime_get_ns();
 	struct tstate *ts;
+	bool again;
 	int op;
 
 	ts = thread_op(&op);
 	if (!ts)
 		return 0;
-	ts->hold_op[lock & (HOLD_SLOTS - 1)] = op;
-	ts->hold_ts[lock & (HOLD_SLOTS - 1)] = bpf_ktime_get_ns();
+	/* an unlock cglat missed: the hold restarts, the serial depth does not grow */
+	again = ts->hold_ts[lock & (HOLD_SLOTS - 1)];
+	interval_open(ts, lock, op, now);
+	if (lock != CGLAT_LOCK_RCU_GP && !again && !ts->serial_depth++)
+		interval_open(ts, CGLAT_LOCK_SERIAL, op, now);
 	return 0;
 }
 
@@ -284,29 +320,28 @@ static int hold_begin(int lock)
 static __u64 hold_close(int lock, int *op)
 {
 	struct tstate *ts = tstate_get(false);
-	__u32 s = lock & (HOLD_SLOTS - 1);
-	__u64 start;
+	__u64 now = bpf_ktime_get_ns(), delta, serial;
+	int sop;
 
 	if (!ts)
 		return 0;
-	start = ts->hold_ts[s];
-	if (!start)
-		return 0;
-	ts->hold_ts[s] = 0;
-	*op = ts->hold_op[s];
-	return bpf_ktime_get_ns() - start;
+	delta = interval_close(ts, lock, op, now);
+	if (!delta || lock == CGLAT_LOCK_RCU_GP || !ts->serial_depth || --ts->serial_depth)
+		return delta;
+	serial = interval_close(ts, CGLAT_LOCK_SERIAL, &sop, now);
+	if (serial)
+		charge_hold(sop, CGLAT_LOCK_SERIAL, serial);
+	return delta;
 }
 
 static int hold_end(int lock)
 {
-	struct lock_stat *ls;
 	__u64 delta;
 	int op;
 
 	delta = hold_close(lock, &op);
-	ls = delta ? lockstat(op, lock) : NULL;
-	if (ls)
-		account(&ls->hold_count, &ls->hold_ns, &ls->hold_max_ns, delta);
+	if (delta)
+		charge_hold(op, lock, delta);
 	return 0;
 }
 
@@ -483,6 +518,11 @@ static bool is_threadgroup(const void *lock)
 	return lock == &cgroup_threadgroup_rwsem;
 }
 
+static bool is_css_set(const void *lock)
+{
+	return lock == &css_set_lock;
+}
+
 static bool is_kernfs(const void *lock)
 {
 	__u64 addr = (__u64)lock;
@@ -527,6 +567,10 @@ LOCKED(down_write, CGLAT_LOCK_KERNFS, struct rw_semaphore, is_kernfs)
 LOCKED_IF(down_write_killable, CGLAT_LOCK_KERNFS, struct rw_semaphore, is_kernfs, 0)
 LOCKED_IF(down_write_trylock, CGLAT_LOCK_KERNFS, struct rw_semaphore, is_kernfs, 1)
 UNLOCK(up_write, CGLAT_LOCK_KERNFS, struct rw_semaphore, is_kernfs)
+LOCKED(_raw_spin_lock_irq, CGLAT_LOCK_CSS_SET, raw_spinlock_t, is_css_set)
+LOCKED(_raw_spin_lock_irqsave, CGLAT_LOCK_CSS_SET, raw_spinlock_t, is_css_set)
+UNLOCK(_raw_spin_unlock_irq, CGLAT_LOCK_CSS_SET, raw_spinlock_t, is_css_set)
+UNLOCK(_raw_spin_unlock_irqrestore, CGLAT_LOCK_CSS_SET, raw_spinlock_t, is_css_set)
 
 /* An RCU grace period waited for on the path: charged as a "wait" of CGLAT_LOCK_RCU_GP. */
 SEC("fentry/synchronize_rcu")

@@ -38,6 +38,7 @@ static struct env {
 	bool json;
 	bool verbose;
 	bool check;
+	bool no_spin_hold;	/* --no-spin-hold: css_set_lock's wait only */
 	int interval;		/* seconds; 0: one report at the end */
 	int duration;		/* seconds; 0: until SIGINT/SIGTERM */
 	const char *cgroup;
@@ -81,14 +82,11 @@ static const char *const lock_names[CGLAT_NR_LOCKS] = {
 	[CGLAT_LOCK_CSS_SET] = "css_set_lock",
 	[CGLAT_LOCK_KERNFS] = "kernfs_rwsem",
 	[CGLAT_LOCK_RCU_GP] = "rcu_gp",
+	[CGLAT_LOCK_SERIAL] = "serial",
 };
 
-/* Locks whose hold time is serial: summed into the serial time per sandbox. */
-static const bool lock_serial[CGLAT_NR_LOCKS] = {
-	[CGLAT_LOCK_CGROUP_MUTEX] = true,
-	[CGLAT_LOCK_THREADGROUP] = true,
-	[CGLAT_LOCK_KERNFS] = true,
-};
+/* css_set_lock's hold is traced on this kernel (see spin_hold_select()) */
+static bool css_set_hold;
 
 /*
  * What cglat cannot run without, by BTF name. Every other attach target (v1 files, the
@@ -157,7 +155,7 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_li
 
 /* ---- arguments ------------------------------------------------------------------- */
 
-enum { OPT_CORES = 0x100, OPT_CHECK, OPT_BTF };
+enum { OPT_CORES = 0x100, OPT_CHECK, OPT_BTF, OPT_NO_SPIN_HOLD };
 
 static const struct argp_option opts[] = {
 	{ "json", 'j', NULL, 0, "Print JSON (json-c) instead of tables", 0 },
@@ -168,6 +166,8 @@ static const struct argp_option opts[] = {
 	{ "cores", OPT_CORES, "N", 0, "Cores of the modelled host (default 104)", 0 },
 	{ "check", OPT_CHECK, NULL, 0, "List what the kernel lacks; exit 1 if cglat cannot run", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "With --check: check this BTF (or ELF with .BTF) file", 0 },
+	{ "no-spin-hold", OPT_NO_SPIN_HOLD, NULL, 0,
+	  "No css_set_lock hold time (its probes run for every irq-safe spinlock)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output and skipped attach targets", 0 },
 	{},
 };
@@ -213,6 +213,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BTF:
 		env.btf = arg;
+		break;
+	case OPT_NO_SPIN_HOLD:
+		env.no_spin_hold = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -291,6 +294,35 @@ static void drop_absent(struct cglat_bpf *skel, const struct btf *btf)
 		if (env.verbose)
 			fprintf(stderr, "cglat: %s not in this kernel: not traced\n", target);
 	}
+}
+
+/*
+ * css_set_lock's hold runs from the exit of _raw_spin_lock_irq{,save}() to the entry of
+ * _raw_spin_unlock_irq{,restore}(). Kernels without CONFIG_PREEMPTION inline the unlocks:
+ * a hold that never ends is worse than none, so all four go, and the report says n/a.
+ */
+static void spin_hold_select(struct cglat_bpf *skel, const struct btf *btf)
+{
+	struct bpf_program *progs[] = {
+		skel->progs._raw_spin_lock_irq_exit, skel->progs._raw_spin_lock_irqsave_exit,
+		skel->progs._raw_spin_unlock_irq_entry, skel->progs._raw_spin_unlock_irqrestore_entry,
+	};
+	const char *target = "";
+	size_t i;
+	int kind;
+
+	css_set_hold = !env.no_spin_hold;
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]) && css_set_hold; i++) {
+		target = prog_target(progs[i], &kind);
+		css_set_hold = btf_has(btf, target, kind);
+	}
+	if (css_set_hold)
+		return;
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i], false);
+	if (env.verbose && !env.no_spin_hold)
+		fprintf(stderr, "cglat: %s is not a function in this kernel: no css_set_lock hold\n",
+			target);
 }
 
 /* Print one line per lock symbol /proc/kallsyms does not show; the number missing. */
@@ -401,7 +433,7 @@ static void read_maps(struct cglat_bpf *skel, struct snapshot *s, bool reset)
 
 struct summary {
 	unsigned long sandboxes;
-	double serial_us;	/* serial lock hold per sandbox */
+	double serial_us;	/* time holding any global lock, per sandbox */
 	double cpu_us;		/* on-CPU time of the outermost ops per sandbox */
 	double gp;		/* RCU grace periods per sandbox */
 	double lock_hold_us[CGLAT_NR_LOCKS];
@@ -410,7 +442,7 @@ struct summary {
 
 static void summarise(const struct snapshot *s, struct summary *m)
 {
-	double cpu_ns = 0, serial_ns = 0;
+	double cpu_ns = 0;
 	const struct lock_stat *ls;
 	int op, lk;
 
@@ -424,8 +456,6 @@ static void summarise(const struct snapshot *s, struct summary *m)
 			ls = &s->locks[CGLAT_LOCKSTAT_IDX(op, lk)];
 			m->lock_hold_us[lk] += ls->hold_ns / 1e3;
 			m->lock_wait_us[lk] += ls->wait_ns / 1e3;
-			if (lock_serial[lk])
-				serial_ns += ls->hold_ns;
 			if (lk == CGLAT_LOCK_RCU_GP)
 				m->gp += ls->wait_count;
 		}
@@ -436,7 +466,7 @@ static void summarise(const struct snapshot *s, struct summary *m)
 		m->lock_hold_us[lk] /= m->sandboxes;
 		m->lock_wait_us[lk] /= m->sandboxes;
 	}
-	m->serial_us = serial_ns / 1e3 / m->sandboxes;
+	m->serial_us = m->lock_hold_us[CGLAT_LOCK_SERIAL];
 	m->cpu_us = cpu_ns / 1e3 / m->sandboxes;
 	m->gp /= m->sandboxes;
 }
@@ -518,11 +548,15 @@ static void print_text(const struct snapshot *s)
 		printf("\nno sandbox starts traced (no ACQUIRE, no mkdir): no per-sandbox figures\n");
 		return;
 	}
-	printf("\nper sandbox (%lu starts): serial %.1f us (cgroup_mutex %.1f, threadgroup %.1f, "
-	       "kernfs %.1f hold); RCU grace periods %.2f; CPU %.1f us (on-CPU, outermost operations)\n",
+	printf("\nper sandbox (%lu starts): serial %.1f us (cgroup_mutex %.1f, threadgroup %.1f, ",
 	       m.sandboxes, m.serial_us, m.lock_hold_us[CGLAT_LOCK_CGROUP_MUTEX],
-	       m.lock_hold_us[CGLAT_LOCK_THREADGROUP], m.lock_hold_us[CGLAT_LOCK_KERNFS], m.gp,
-	       m.cpu_us);
+	       m.lock_hold_us[CGLAT_LOCK_THREADGROUP]);
+	if (css_set_hold)
+		printf("css_set %.1f, ", m.lock_hold_us[CGLAT_LOCK_CSS_SET]);
+	else
+		printf("css_set n/a, ");
+	printf("kernfs %.1f hold); RCU grace periods %.2f; CPU %.1f us (on-CPU, outermost "
+	       "operations)\n", m.lock_hold_us[CGLAT_LOCK_KERNFS], m.gp, m.cpu_us);
 	printf("model, not a measurement: ceiling 1/serial = %.0f sandboxes/s on any number of "
 	       "cores; %u cores: min(cores / CPU, 1/serial) = %.0f sandboxes/s\n",
 	       ceiling_serial(&m), env.cores, ceiling_cores(&m));
@@ -578,13 +612,15 @@ static void print_json(const struct snapshot *s)
 	json_object_object_add(per, "serial_us", json_object_new_double(m.serial_us));
 	json_object_object_add(per, "cpu_us", json_object_new_double(m.cpu_us));
 	json_object_object_add(per, "rcu_grace_periods", json_object_new_double(m.gp));
-	for (lk = 0; lk < CGLAT_NR_LOCKS; lk++) {
+	for (lk = 0; lk < CGLAT_LOCK_SERIAL; lk++) {
 		char key[64];
 
 		snprintf(key, sizeof(key), "%s_wait_us", lock_names[lk]);
 		json_object_object_add(per, key, json_object_new_double(m.lock_wait_us[lk]));
 		snprintf(key, sizeof(key), "%s_hold_us", lock_names[lk]);
-		json_object_object_add(per, key, json_object_new_double(m.lock_hold_us[lk]));
+		/* null: not traced on this kernel, not zero */
+		json_object_object_add(per, key, lk == CGLAT_LOCK_CSS_SET && !css_set_hold ? NULL :
+				       json_object_new_double(m.lock_hold_us[lk]));
 	}
 	json_object_object_add(root, "per_sandbox", per);
 	model = json_object_new_object();
@@ -632,7 +668,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = { opts, parse_arg, NULL,
 		"Where sandbox start time goes in the kernel's cgroup paths.\v"
 		"Reports per-operation latency and, per operation, wait and hold time of "
-		"cgroup_mutex, the threadgroup rwsem, css_set_lock (wait), the hierarchies' "
+		"cgroup_mutex, the threadgroup rwsem, css_set_lock, the hierarchies' "
 		"kernfs_rwsem and RCU grace periods; then the serial time per sandbox and the "
 		"throughput ceiling it implies (a model). SIGUSR1 discards what was counted so "
 		"far (--duration and --interval count from then) and answers the sender with "
@@ -663,6 +699,7 @@ int main(int argc, char **argv)
 	skel->rodata->ioc_release = RUND_CGPOOL_IOC_RELEASE;
 	skel->rodata->filter_cgid = cgid;
 	drop_absent(skel, btf);
+	spin_hold_select(skel, btf);
 	btf__free(btf);
 	err = cglat_bpf__load(skel);
 	if (err)

@@ -45,9 +45,16 @@ enum cglat_op {
 enum cglat_lock {
 	CGLAT_LOCK_CGROUP_MUTEX,	/* cgroup_mutex */
 	CGLAT_LOCK_THREADGROUP,	/* cgroup_threadgroup_rwsem, write side */
-	CGLAT_LOCK_CSS_SET,		/* css_set_lock: wait only, see cglat.bpf.c */
+	CGLAT_LOCK_CSS_SET,		/* css_set_lock: hold where traceable, see cglat.bpf.c */
 	CGLAT_LOCK_KERNFS,		/* the cgroup hierarchies' kernfs_rwsem, write side */
 	CGLAT_LOCK_RCU_GP,		/* synchronize_rcu(): "wait" is the grace period */
+	/*
+	 * Not a lock: "hold" is the time a thread held at least one of the locks above
+	 * (RCU_GP aside), nested holds counted once: the serial time. Locks nest on the start
+	 * path (the threadgroup rwsem, css_set_lock and kernfs_rwsem inside cgroup_mutex), so
+	 * the sum of their holds would count the same time twice or three times.
+	 */
+	CGLAT_LOCK_SERIAL,
 	CGLAT_NR_LOCKS,
 };
 
