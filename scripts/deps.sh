@@ -15,6 +15,8 @@ pkgs=(
 	qemu-system-x86 busybox-static file
 	# rund-guest kernel (KERNEL_LZ4) and its functional test's ext4 images (guest-kconfig/)
 	lz4 e2fsprogs
+	# rund-layer's guest test: an XFS image with reflink=1 (helper/, scripts/check)
+	xfsprogs
 	# userspace libraries (helper, prepatch-tool)
 	pkg-config libjson-c-dev
 	# cglat (tools/cglat): BPF object, skeleton, loader
