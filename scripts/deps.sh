@@ -21,8 +21,8 @@ pkgs=(
 	pkg-config libjson-c-dev
 	# cglat (tools/cglat): BPF object, skeleton, loader
 	bpftool libbpf-dev
-	# benchmark plots (bench/run)
-	gnuplot-nox
+	# benchmark plots (bench/run); bench/layer's qcow2-overlay row
+	gnuplot-nox qemu-utils
 	# rund-prepatch's libFuzzer smoke (make -C prepatch-tool check)
 	clang
 )
