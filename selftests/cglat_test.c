@@ -359,10 +359,7 @@ TEST_F(trace, counts)
 	NEED_TRACER();
 	sleeper = rt_spawn_sleeper();
 	ASSERT_LT(0, sleeper);
-	for (i = 0; i < (int)N; i++) {
-		snprintf(a, sizeof(a), "%s/a%d", self->dir, i);
-		ASSERT_EQ(0, rt_mkdir_cg(a)) TH_LOG("mkdir %s: %s", a, strerror(errno));
-	}
+	ASSERT_EQ(0, mk_many(self->dir, "a", N, 1)) TH_LOG("mkdir: %s", strerror(errno));
 	for (i = 0; i < (int)N; i++) {
 		snprintf(a, sizeof(a), "%s/a%d", self->dir, i);
 		snprintf(b, sizeof(b), "%s/b%d", self->dir, i);
@@ -385,10 +382,7 @@ TEST_F(trace, counts)
 		ASSERT_EQ(0, cgp_acquire(self->e.dev, name, 0, NULL, &acq));
 		ASSERT_EQ(0, cgp_release(self->e.dev, name, 0));
 	}
-	for (i = 0; i < (int)N; i++) {
-		snprintf(a, sizeof(a), "%s/%c%d", self->dir, renames ? 'b' : 'a', i);
-		ASSERT_EQ(0, rmdir(a));
-	}
+	ASSERT_EQ(0, mk_many(self->dir, renames ? "b" : "a", N, 0));
 	rt_kill_wait(sleeper);
 
 	rep = cglat_stop(&self->r);
@@ -431,6 +425,62 @@ TEST_F(trace, counts)
 	ksft_print_msg("per sandbox: serial %.1f us, sum of the holds %.1f us (css_set_lock %.1f)\n",
 		       per_sandbox(rep, "serial_us"), sum, per_sandbox(rep, "css_set_lock_hold_us"));
 	EXPECT_LT(per_sandbox(rep, "serial_us"), sum);
+	json_object_put(rep);
+}
+
+/* @n writes alternating @a and @b to @dir/@file; 0 or the first errno */
+static int flip(const char *dir, const char *file, const char *a, const char *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (rt_write_file(dir, file, i & 1 ? b : a))
+			return errno ?: EIO;
+	return 0;
+}
+
+/*
+ * The work that grows with the cgroups on a node, counted where it runs: every CPU
+ * bandwidth write is one cfs_bandwidth (a walk of every task group), and on v1 every
+ * cpuset.cpus write to a load-balancing cpuset one sched_domains_rebuild, none with
+ * sched_load_balance=0 under a balancing parent (what the module's cpuset_quiet does).
+ * Where the kernel inlined a function, its op never shows.
+ */
+TEST_F(trace, bandwidth_and_domains)
+{
+	char c[PATH_MAX + 32], cpus[64];
+	uint64_t want;
+	json_object *rep;
+
+	NEED_TRACER();
+	snprintf(c, sizeof(c), "%s/bw", self->dir);
+	if (self->e.v2)
+		rt_write_file(self->dir, "cgroup.subtree_control", "+cpu +cpuset");
+	ASSERT_EQ(0, rt_mkdir_cg(c));
+	if (self->e.v2) {
+		ASSERT_EQ(0, flip(c, "cpu.max", "50000 100000", "max 100000", N));
+	} else {
+		ASSERT_EQ(0, flip(c, "cpu.cfs_quota_us", "50000", "-1", N));
+		/* the cgroup's own CPUs, then none, N times: balancing, then quiet */
+		ASSERT_LT(0, rt_read_file(self->dir, "cpuset.cpus", cpus, sizeof(cpus)));
+		cpus[strcspn(cpus, "\n")] = '\0';
+		ASSERT_EQ(0, flip(c, "cpuset.cpus", cpus, "\n", N));
+		ASSERT_EQ(0, rt_write_file(c, "cpuset.sched_load_balance", "0"));
+		ASSERT_EQ(0, flip(c, "cpuset.cpus", cpus, "\n", N));
+	}
+	EXPECT_EQ(0, rmdir(c));
+	rep = cglat_stop(&self->r);
+	self->r.pid = 0;
+	ASSERT_NE(NULL, rep);
+	want = ksym_has("tg_set_cfs_bandwidth") ? N : 0;
+	EXPECT_EQ(want, count_of(rep, "cfs_bandwidth"));
+	/* one sandbox start here (the mkdir of bw): all of them per sandbox */
+	EXPECT_EQ((double)want, per_sandbox(rep, "cfs_bandwidth_count"));
+	/* v1: half the writes gave the balancing cgroup CPUs; the quiet ones rebuilt nothing */
+	want = !self->e.v2 && ksym_has("rebuild_sched_domains_locked") ? N / 2 : 0;
+	EXPECT_LE(want, count_of(rep, "sched_domains_rebuild"));
+	EXPECT_GE(want + N / 2, count_of(rep, "sched_domains_rebuild"));
+	ksft_print_msg("%llu cfs_bandwidth, %llu sched_domains_rebuild\n",
+		       (unsigned long long)count_of(rep, "cfs_bandwidth"),
+		       (unsigned long long)count_of(rep, "sched_domains_rebuild"));
 	json_object_put(rep);
 }
 

@@ -57,6 +57,7 @@ CGLAT = [("cgroup_mutex_wait_us", "mutex wait"), ("cgroup_mutex_hold_us", "mutex
          ("threadgroup_rwsem_wait_us", "tg wait"), ("threadgroup_rwsem_hold_us", "tg hold"),
          ("kernfs_rwsem_hold_us", "kernfs hold"), ("css_set_lock_wait_us", "css_set wait"),
          ("css_set_lock_hold_us", "css_set hold"),
+         ("cfs_bandwidth_count", "bw walks"), ("sched_domains_rebuild_count", "rebuilds"),
          ("rcu_grace_periods", "GPs"), ("serial_us", "serial"), ("cpu_us", "cpu")]
 
 
@@ -117,7 +118,8 @@ def report_cglat(kernels, logs, absents, csv_path):
             continue
         print(f"| {r['kernel']} | {r['label']} | {r['threads']} | " +
               " | ".join("n/a" if r[f] is None else
-                         f"{r[f]:.2f}" if f == "rcu_grace_periods" else f"{r[f]:.0f}"
+                         f"{r[f]:.2f}" if f in ("rcu_grace_periods", "cfs_bandwidth_count",
+                                                "sched_domains_rebuild_count") else f"{r[f]:.0f}"
                          for f, _ in CGLAT) +
               f" | {r['ceiling_serial_per_s']} | {r['ceiling_cores_per_s']} ({r['cores']} cores) |")
     print(f"\ncglat CSV: {csv_path}")

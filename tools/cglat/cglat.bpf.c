@@ -348,17 +348,20 @@ static int hold_end(int lock)
 /* ---- operations ------------------------------------------------------------------ */
 
 /* OP_PROBES(func, op, kn expression, args...): one fentry/fexit pair per kernel function */
+#define OP_EXIT(func, op)						\
+SEC("fexit/" #func)							\
+int BPF_PROG(func##_exit)						\
+{									\
+	return op_exit(op);						\
+}
+
 #define OP_PROBES(func, op, kn, args...)				\
 SEC("fentry/" #func)							\
 int BPF_PROG(func##_entry, args)					\
 {									\
 	return op_enter(op, kn);					\
 }									\
-SEC("fexit/" #func)							\
-int BPF_PROG(func##_exit)						\
-{									\
-	return op_exit(op);						\
-}
+OP_EXIT(func, op)
 
 #define KN_OP(func, op) \
 	OP_PROBES(func, op, kn, struct kernfs_node *kn)
@@ -368,6 +371,14 @@ int BPF_PROG(func##_exit)						\
 	OP_PROBES(func, op, BPF_CORE_READ(cgrp, kn), struct cgroup *cgrp)
 #define CSS_OP(func, op) \
 	OP_PROBES(func, op, NULL, void *unused)
+/* no argument read (rebuild_sched_domains_locked() has none), no cgroup to filter on */
+#define FN_OP(func, op)							\
+SEC("fentry/" #func)							\
+int BPF_PROG(func##_entry)						\
+{									\
+	return op_enter(op, NULL);					\
+}									\
+OP_EXIT(func, op)
 
 KN_OP(cgroup_mkdir, CGLAT_OP_MKDIR)
 KN_OP(cgroup_rmdir, CGLAT_OP_RMDIR)
@@ -396,6 +407,8 @@ CSS_OP(mem_cgroup_css_online, CGLAT_OP_CSS_ONLINE_MEMORY)
 CSS_OP(blkcg_css_online, CGLAT_OP_CSS_ONLINE_IO)
 CSS_OP(freezer_css_online, CGLAT_OP_CSS_ONLINE_FREEZER)
 CSS_OP(devcgroup_online, CGLAT_OP_CSS_ONLINE_DEVICES)
+FN_OP(tg_set_cfs_bandwidth, CGLAT_OP_CFS_BANDWIDTH)
+FN_OP(rebuild_sched_domains_locked, CGLAT_OP_SCHED_DOMAINS)
 
 /* The module's ACQUIRE and RELEASE, seen at the syscall: the module has no BTF. */
 static __u32 ioctl_op(struct pt_regs *regs)

@@ -74,7 +74,13 @@ static const char *const op_names[CGLAT_NR_OPS] = {
 	[CGLAT_OP_CSS_ONLINE_IO] = "css_online:io",
 	[CGLAT_OP_CSS_ONLINE_FREEZER] = "css_online:freezer",
 	[CGLAT_OP_CSS_ONLINE_DEVICES] = "css_online:devices",
+	[CGLAT_OP_CFS_BANDWIDTH] = "cfs_bandwidth",
+	[CGLAT_OP_SCHED_DOMAINS] = "sched_domains_rebuild",
 };
+
+/* The ops whose cost grows with the node's cgroups: per sandbox in the summaries. */
+static const int growing_ops[] = { CGLAT_OP_CFS_BANDWIDTH, CGLAT_OP_SCHED_DOMAINS };
+#define NR_GROWING	(sizeof(growing_ops) / sizeof(growing_ops[0]))
 
 static const char *const lock_names[CGLAT_NR_LOCKS] = {
 	[CGLAT_LOCK_CGROUP_MUTEX] = "cgroup_mutex",
@@ -438,12 +444,15 @@ struct summary {
 	double gp;		/* RCU grace periods per sandbox */
 	double lock_hold_us[CGLAT_NR_LOCKS];
 	double lock_wait_us[CGLAT_NR_LOCKS];
+	double growing[NR_GROWING];	/* growing_ops[i] per sandbox */
+	double growing_us[NR_GROWING];	/* and their time per sandbox */
 };
 
 static void summarise(const struct snapshot *s, struct summary *m)
 {
 	double cpu_ns = 0;
 	const struct lock_stat *ls;
+	size_t i;
 	int op, lk;
 
 	memset(m, 0, sizeof(*m));
@@ -467,6 +476,10 @@ static void summarise(const struct snapshot *s, struct summary *m)
 		m->lock_wait_us[lk] /= m->sandboxes;
 	}
 	m->serial_us = m->lock_hold_us[CGLAT_LOCK_SERIAL];
+	for (i = 0; i < NR_GROWING; i++) {
+		m->growing[i] = (double)s->ops[growing_ops[i]].count / m->sandboxes;
+		m->growing_us[i] = s->ops[growing_ops[i]].total_ns / 1e3 / m->sandboxes;
+	}
 	m->cpu_us = cpu_ns / 1e3 / m->sandboxes;
 	m->gp /= m->sandboxes;
 }
@@ -514,6 +527,7 @@ static void print_text(const struct snapshot *s)
 	const struct op_stat *o;
 	const struct lock_stat *ls;
 	struct summary m;
+	size_t i;
 	int op, lk;
 
 	summarise(s, &m);
@@ -557,6 +571,10 @@ static void print_text(const struct snapshot *s)
 		printf("css_set n/a, ");
 	printf("kernfs %.1f hold); RCU grace periods %.2f; CPU %.1f us (on-CPU, outermost "
 	       "operations)\n", m.lock_hold_us[CGLAT_LOCK_KERNFS], m.gp, m.cpu_us);
+	printf("growing with the node's cgroups, per sandbox:");
+	for (i = 0; i < NR_GROWING; i++)
+		printf(" %s %.2f (%.1f us)", op_names[growing_ops[i]], m.growing[i], m.growing_us[i]);
+	printf("\n");
 	printf("model, not a measurement: ceiling 1/serial = %.0f sandboxes/s on any number of "
 	       "cores; %u cores: min(cores / CPU, 1/serial) = %.0f sandboxes/s\n",
 	       ceiling_serial(&m), env.cores, ceiling_cores(&m));
@@ -603,6 +621,7 @@ static void print_json(const struct snapshot *s)
 {
 	json_object *root = json_object_new_object(), *per = json_object_new_object(), *model;
 	struct summary m;
+	size_t i;
 	int lk;
 
 	summarise(s, &m);
@@ -612,6 +631,14 @@ static void print_json(const struct snapshot *s)
 	json_object_object_add(per, "serial_us", json_object_new_double(m.serial_us));
 	json_object_object_add(per, "cpu_us", json_object_new_double(m.cpu_us));
 	json_object_object_add(per, "rcu_grace_periods", json_object_new_double(m.gp));
+	for (i = 0; i < NR_GROWING; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s_count", op_names[growing_ops[i]]);
+		json_object_object_add(per, key, json_object_new_double(m.growing[i]));
+		snprintf(key, sizeof(key), "%s_us", op_names[growing_ops[i]]);
+		json_object_object_add(per, key, json_object_new_double(m.growing_us[i]));
+	}
 	for (lk = 0; lk < CGLAT_LOCK_SERIAL; lk++) {
 		char key[64];
 

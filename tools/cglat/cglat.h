@@ -38,6 +38,14 @@ enum cglat_op {
 	CGLAT_OP_CSS_ONLINE_IO,
 	CGLAT_OP_CSS_ONLINE_FREEZER,
 	CGLAT_OP_CSS_ONLINE_DEVICES,
+	/*
+	 * Work that grows with the cgroups on the node, wherever it runs: a CPU bandwidth
+	 * change walks every task group (tg_set_cfs_bandwidth() -> __cfs_schedulable()), a
+	 * v1 cpuset change in a balancing cpuset rebuilds the sched domains over every cpuset
+	 * (rebuild_sched_domains_locked()).
+	 */
+	CGLAT_OP_CFS_BANDWIDTH,
+	CGLAT_OP_SCHED_DOMAINS,
 	CGLAT_NR_OPS,
 };
 
