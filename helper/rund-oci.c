@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rund-oci: an OCI runtime wrapper that starts containers in pooled cgroups.
+ *
+ * containerd (the runc shim's BinaryName), podman or any caller of an OCI runtime's
+ * command line runs rund-oci in place of runc or crun. For `create` it ACQUIREs a cgroup
+ * from rund_cgpool under the container's id, points the bundle's linux.cgroupsPath at it
+ * and runs the real runtime, which finds the cgroup made and only configures it and moves
+ * the container's init into it (runtime-spec: an existing cgroup is used as it is). For
+ * `delete` it runs the runtime's delete, then RELEASEs the id. Every other command goes
+ * to the runtime untouched. On a kernel with the host series, a plain mkdir(2) under a
+ * pool dir set up with --mkdir is already served from the pool: there the wrapper is not
+ * needed.
+ *
+ * Environment (the caller's command line is the runtime's: rund-oci adds no option):
+ *   RUND_OCI_RUNTIME   the real runtime (default "runc", looked up in PATH)
+ *   RUND_OCI_POOL      the pool dir, as set up by `rund-cgpool setup` (e.g.
+ *                      /sys/fs/cgroup/sandboxes); unset: every command passes through
+ *   RUND_OCI_DRY_RUN=1 print the ACQUIRE/RELEASE it would send instead of sending it
+ *                      (tests; the pooled path is then the container id)
+ *
+ * Failures name what failed (config.json, the ioctl's errno) on stderr and exit 1 before
+ * the runtime ran; once it ran, its exit status is rund-oci's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <linux/rund_cgpool.h>
+
+/* runc's global options that take a value (urfave/cli: "--opt value" or "--opt=value") */
+static const char *const global_valued[] = {
+	"--log", "--log-format", "--root", "--criu", "--rootless",
+};
+
+/* create's options that take a value */
+static const char *const create_valued[] = {
+	"--bundle", "-b", "--console-socket", "--pid-file", "--preserve-fds",
+};
+
+struct call {
+	int argc;
+	char **argv;		/* the runtime's command line, argv[0] replaced */
+	int cmd;		/* index of the command word, or argc */
+	const char *id;		/* the container id: the command's last argument */
+	const char *bundle;	/* create: --bundle, default "." */
+};
+
+static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rund-oci: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static bool in(const char *arg, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(arg, set[i]))
+			return true;
+	return false;
+}
+
+#define IN(arg, set)	in(arg, set, sizeof(set) / sizeof(set[0]))
+
+/* Find the command word, the id and (create) the bundle in @c->argv. */
+static void parse(struct call *c)
+{
+	int i;
+
+	for (i = 1; i < c->argc && c->argv[i][0] == '-'; i++)
+		if (IN(c->argv[i], global_valued))
+			i++;
+	c->cmd = i;
+	c->bundle = ".";
+	if (c->cmd >= c->argc)
+		return;
+	for (i = c->cmd + 1; i < c->argc; i++) {
+		if (!strcmp(c->argv[i], "--bundle") || !strcmp(c->argv[i], "-b")) {
+			if (i + 1 < c->argc)
+				c->bundle = c->argv[i + 1];
+		} else if (!strncmp(c->argv[i], "--bundle=", 9)) {
+			c->bundle = c->argv[i] + 9;
+		}
+		if (IN(c->argv[i], create_valued))
+			i++;
+		else if (c->argv[i][0] != '-')
+			c->id = c->argv[i];
+	}
+}
+
+static bool is(const struct call *c, const char *cmd)
+{
+	return c->cmd < c->argc && !strcmp(c->argv[c->cmd], cmd);
+}
+
+/* Run the runtime with @c's command line; its exit status (128 + signal when killed). */
+static int run_runtime(const struct call *c)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		execvp(c->argv[0], c->argv);
+		fprintf(stderr, "rund-oci: %s: %s\n", c->argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static bool dry_run(void)
+{
+	const char *v = getenv("RUND_OCI_DRY_RUN");
+
+	return v && !strcmp(v, "1");
+}
+
+/* One ioctl to /dev/rund_cgpool; -errno on failure. */
+static int pool_ioctl(unsigned long req, void *arg)
+{
+	int fd = open(RUND_CGPOOL_DEVICE, O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, req, arg) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * @pool's path inside its cgroup hierarchy (what linux.cgroupsPath is relative to): the
+ * cgroup or cgroup2 mount of /proc/self/mountinfo that holds it, longest mount point first.
+ */
+static void pool_in_hierarchy(const char *pool, char *out, size_t len)
+{
+	char line[4096], root[PATH_MAX], mnt[PATH_MAX], fs[64], best[PATH_MAX] = "";
+	size_t best_len = 0, l;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		die("/proc/self/mountinfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+		    sscanf(dash + 3, "%63s", fs) != 1 || strncmp(fs, "cgroup", 6))
+			continue;
+		l = strlen(mnt);
+		if (l > best_len && !strncmp(pool, mnt, l) && (pool[l] == '/' || !pool[l])) {
+			best_len = l;
+			snprintf(best, sizeof(best), "%s", strcmp(root, "/") ? root : "");
+		}
+	}
+	fclose(f);
+	if (!best_len)
+		die("RUND_OCI_POOL %s: not in a cgroup filesystem", pool);
+	if (snprintf(out, len, "%s%s", best, pool + best_len) >= (int)len)
+		die("RUND_OCI_POOL %s: path too long", pool);
+}
+
+/* ACQUIRE @id (no process: the runtime attaches the container); the path it got, in @path */
+static void acquire(const char *id, char *path, size_t len)
+{
+	struct rund_cgpool_acquire a = { .size = sizeof(a) };
+	int err;
+
+	if (strlen(id) >= sizeof(a.name))
+		die("container id '%s' is longer than a pool name (%zu)", id, sizeof(a.name) - 1);
+	strcpy(a.name, id);
+	if (dry_run()) {
+		fprintf(stderr, "rund-oci: dry run: ACQUIRE %s\n", id);
+		snprintf(path, len, "%s", id);
+		return;
+	}
+	err = pool_ioctl(RUND_CGPOOL_IOC_ACQUIRE, &a);
+	if (err)
+		die("ACQUIRE %s: %s (dmesg says why)", id, strerror(-err));
+	snprintf(path, len, "%s", a.path);
+}
+
+/* RELEASE @id; a container rund-oci never pooled is no error (delete is idempotent). */
+static int release(const char *id)
+{
+	struct rund_cgpool_release r = { .size = sizeof(r) };
+	int err;
+
+	if (strlen(id) >= sizeof(r.name))
+		return 0;	/* never ACQUIREd: the name would not fit */
+	strcpy(r.name, id);
+	if (dry_run()) {
+		fprintf(stderr, "rund-oci: dry run: RELEASE %s\n", id);
+		return 0;
+	}
+	err = pool_ioctl(RUND_CGPOOL_IOC_RELEASE, &r);
+	if (!err || err == -ENOENT)
+		return 0;
+	fprintf(stderr, "rund-oci: RELEASE %s: %s (dmesg says why)\n", id, strerror(-err));
+	return 1;
+}
+
+/* @bundle/config.json, checked to be a Linux container's; its "linux" object in @lin */
+static json_object *load_config(const char *bundle, json_object **lin)
+{
+	char file[PATH_MAX];
+	json_object *cfg;
+
+	snprintf(file, sizeof(file), "%s/config.json", bundle);
+	cfg = json_object_from_file(file);
+	if (!cfg)
+		die("%s: %s", file, json_util_get_last_err() ?: "not JSON");
+	if (!json_object_object_get_ex(cfg, "linux", lin) ||
+	    !json_object_is_type(*lin, json_type_object))
+		die("%s: no \"linux\" object: not a Linux container", file);
+	return cfg;
+}
+
+/* @cfg as @bundle/config.json, replacing it whole (rename); -errno */
+static int store_config(const char *bundle, json_object *cfg)
+{
+	char file[PATH_MAX], tmp[PATH_MAX];
+
+	snprintf(file, sizeof(file), "%s/config.json", bundle);
+	snprintf(tmp, sizeof(tmp), "%s/.config.json.rund-oci", bundle);
+	if (json_object_to_file_ext(tmp, cfg, JSON_C_TO_STRING_PLAIN) || rename(tmp, file)) {
+		int err = -errno;
+
+		unlink(tmp);
+		fprintf(stderr, "rund-oci: %s: writing it: %s\n", file, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* systemd cgroup driver ("slice:prefix:name"): the runtime asks systemd, not the pool */
+static bool systemd_driver(const struct call *c)
+{
+	for (int i = 1; i < c->cmd; i++)
+		if (!strcmp(c->argv[i], "--systemd-cgroup"))
+			return true;
+	return false;
+}
+
+static int do_create(struct call *c, const char *pool)
+{
+	char rel[PATH_MAX], got[RUND_CGPOOL_NAME_LEN], cgpath[PATH_MAX + RUND_CGPOOL_NAME_LEN + 1];
+	json_object *cfg, *lin;
+	int ret;
+
+	if (!c->id)
+		die("%s: no container id", c->argv[c->cmd]);
+	/* everything that can fail before the ACQUIRE: nothing to give back */
+	pool_in_hierarchy(pool, rel, sizeof(rel));
+	cfg = load_config(c->bundle, &lin);
+	acquire(c->id, got, sizeof(got));
+	snprintf(cgpath, sizeof(cgpath), "%s/%s", rel, got);
+	json_object_object_add(lin, "cgroupsPath", json_object_new_string(cgpath));
+	ret = store_config(c->bundle, cfg);
+	json_object_put(cfg);
+	if (ret) {
+		release(c->id);
+		return 1;
+	}
+	ret = run_runtime(c);
+	/* the runtime failed to create it: give the cgroup back now */
+	if (ret && release(c->id))
+		fprintf(stderr, "rund-oci: %s stays acquired: `rund-cgpool release %s`\n",
+			c->id, c->id);
+	return ret;
+}
+
+/*
+ * The runtime's delete, then RELEASE: only once the runtime is done with the container
+ * (a failed delete leaves it the runtime's, cgroup included). RELEASE of an id never
+ * pooled or released already is no error: delete stays idempotent.
+ */
+static int do_delete(struct call *c)
+{
+	int ret = run_runtime(c);
+
+	if (ret || !c->id)
+		return ret;
+	return release(c->id);
+}
+
+int main(int argc, char **argv)
+{
+	const char *runtime = getenv("RUND_OCI_RUNTIME") ?: "runc";
+	const char *pool = getenv("RUND_OCI_POOL");
+	struct call c = { .argc = argc, .argv = argv };
+
+	parse(&c);
+	argv[0] = (char *)runtime;
+	if (!pool || !*pool || systemd_driver(&c) || c.cmd >= argc) {
+		execvp(runtime, argv);
+		die("%s: %s", runtime, strerror(errno));
+	}
+	if (is(&c, "create"))
+		return do_create(&c, pool);
+	if (is(&c, "delete"))
+		return do_delete(&c);
+	execvp(runtime, argv);
+	die("%s: %s", runtime, strerror(errno));
+}
