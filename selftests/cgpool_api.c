@@ -738,50 +738,15 @@ TEST_F_TIMEOUT(pool, v1_cpuset_quiet, 180)
 	EXPECT_EQ(0, cgp_param_write(param, "Y"));
 }
 
-#define TRACEFS	"/sys/kernel/tracing"
 #define WALK_PROBE	"cgpool_api_walk"
 
 /*
- * A kprobe on tg_set_cfs_bandwidth(), which every v1 cfs_quota_us / cfs_period_us write
- * runs, and with it one walk of every task group (__cfs_schedulable(); walk_tg_tree_from()
- * is inlined there): 0 when it counts, -1 when the kernel has no kprobe events (tracefs
- * mounted here if it was not).
+ * tg_set_cfs_bandwidth() runs for every v1 cfs_quota_us / cfs_period_us write, and with it
+ * one walk of every task group (__cfs_schedulable(); walk_tg_tree_from() is inlined there)
  */
-static int walk_probe(int on)
-{
-	char def[64];
-
-	if (!on) {
-		rt_write_file(TRACEFS "/events/kprobes/" WALK_PROBE, "enable", "0");
-		return rt_write_file(TRACEFS, "kprobe_events", "-:" WALK_PROBE);
-	}
-	if (access(TRACEFS "/kprobe_events", F_OK) &&
-	    mount("tracefs", TRACEFS, "tracefs", 0, NULL))
-		return -1;
-	snprintf(def, sizeof(def), "p:%s tg_set_cfs_bandwidth", WALK_PROBE);
-	return rt_write_file(TRACEFS, "kprobe_events", def) ?:
-	       rt_write_file(TRACEFS "/events/kprobes/" WALK_PROBE, "enable", "1");
-}
-
-/* The walks counted so far (kprobe_profile: name, hits, misses); -1 if unreadable */
 static long walks(void)
 {
-	char buf[4096], name[64];
-	unsigned long hits;
-	FILE *f = fmemopen(buf, sizeof(buf), "r");
-	long n = -1;
-
-	if (!f)
-		return -1;
-	if (rt_read_file(TRACEFS, "kprobe_profile", buf, sizeof(buf)) < 0) {
-		fclose(f);
-		return -1;
-	}
-	while (fscanf(f, "%63s %lu %*u", name, &hits) == 2)
-		if (!strcmp(name, WALK_PROBE))
-			n = (long)hits;
-	fclose(f);
-	return n;
+	return rt_kprobe_hits(WALK_PROBE);
 }
 
 /* RELEASE @name and wait for its reset: the walks it took (-1 if RELEASE failed) */
@@ -820,7 +785,7 @@ TEST_F_TIMEOUT(pool, v1_cpu_bandwidth_walks, 180)
 	one_write = !access(dir, F_OK);
 	if (self->v2)
 		SKIP(return, "cpu.max is one file: one write, one walk");
-	if (walk_probe(1))
+	if (rt_kprobe_add(WALK_PROBE, "tg_set_cfs_bandwidth"))
 		SKIP(return, "no kprobe events in this kernel (%s)", strerror(errno));
 	ASSERT_EQ(0, resetup(self, RUND_CGPOOL_SETUP_RECYCLE));
 	before = walks();
@@ -849,7 +814,7 @@ TEST_F_TIMEOUT(pool, v1_cpu_bandwidth_walks, 180)
 	EXPECT_STREQ("20000", val(dir, "cpu.cfs_quota_us"));
 	EXPECT_STREQ("50000", val(dir, "cpu.cfs_period_us"));
 	EXPECT_EQ(2, release_walks(self, "bw2")) TH_LOG("RESET of quota 20000 / period 50000");
-	EXPECT_EQ(0, walk_probe(0));
+	EXPECT_EQ(0, rt_kprobe_del(WALK_PROBE));
 }
 
 /* SETUP flags: RECYCLE shows in STATS pool_flags; an unknown flag is refused. */

@@ -274,4 +274,49 @@ static inline const char *rt_opt(int *argc, char **argv, const char *name)
 	return val;
 }
 
+#define RT_TRACEFS	"/sys/kernel/tracing"
+
+/*
+ * A kprobe event @name on kernel function @func, to count its calls (rt_kprobe_hits()):
+ * 0 when it counts; -1 when the kernel has no kprobe events or cannot probe @func
+ * (inlined, notrace). tracefs is mounted if it was not.
+ */
+static inline int rt_kprobe_add(const char *name, const char *func)
+{
+	char def[128], ev[PATH_MAX];
+
+	if (access(RT_TRACEFS "/kprobe_events", F_OK) &&
+	    mount("tracefs", RT_TRACEFS, "tracefs", 0, NULL))
+		return -1;
+	snprintf(def, sizeof(def), "p:%s %s", name, func);
+	snprintf(ev, sizeof(ev), RT_TRACEFS "/events/kprobes/%s", name);
+	return rt_write_file(RT_TRACEFS, "kprobe_events", def) ?:
+	       rt_write_file(ev, "enable", "1");
+}
+
+static inline int rt_kprobe_del(const char *name)
+{
+	char def[128], ev[PATH_MAX];
+
+	snprintf(ev, sizeof(ev), RT_TRACEFS "/events/kprobes/%s", name);
+	rt_write_file(ev, "enable", "0");
+	snprintf(def, sizeof(def), "-:%s", name);
+	return rt_write_file(RT_TRACEFS, "kprobe_events", def);
+}
+
+/* The calls kprobe @name counted so far (kprobe_profile: name, hits, misses); -1: none */
+static inline long rt_kprobe_hits(const char *name)
+{
+	char buf[4096], ev[64], *line, *save;
+	unsigned long hits;
+	long n = -1;
+
+	if (rt_read_file(RT_TRACEFS, "kprobe_profile", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%63s %lu", ev, &hits) == 2 && !strcmp(ev, name))
+			n = (long)hits;
+	return n;
+}
+
 #endif /* RUND_TEST_H */
