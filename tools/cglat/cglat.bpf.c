@@ -87,12 +87,19 @@ struct {
 
 static const struct tstate zero_tstate;
 
+#define PF_EXITING	0x00000004	/* include/linux/sched.h */
+
 static struct tstate *tstate_get(bool create)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct tstate *ts = bpf_map_lookup_elem(&threads, &tid);
 
-	if (ts || !create)
+	/*
+	 * An exiting thread's slot went at sched_process_exit, and do_exit() takes locks
+	 * after it (cgroup_exit(): css_set_lock): a slot made then would never go, and a
+	 * full map stops every new thread's counting.
+	 */
+	if (ts || !create || (bpf_get_current_task_btf()->flags & PF_EXITING))
 		return ts;
 	bpf_map_update_elem(&threads, &tid, &zero_tstate, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&threads, &tid);
@@ -259,10 +266,13 @@ static void charge_wait(int op, int lock, __u64 delta)
 		account(&ls->wait_count, &ls->wait_ns, &ls->wait_max_ns, delta);
 }
 
-/* This thread's slot and the op its lock events go to; NULL: none, or filtered out. */
-static struct tstate *thread_op(int *op)
+/*
+ * This thread's slot and the op its lock events go to; NULL: none, or filtered out. With
+ * @create a thread in no op gets a slot (its events go to CGLAT_OP_OTHER).
+ */
+static struct tstate *thread_op(int *op, bool create)
 {
-	struct tstate *ts = tstate_get(true);
+	struct tstate *ts = tstate_get(create);
 
 	if (!ts)
 		return NULL;
@@ -277,17 +287,18 @@ static void interval_open(struct tstate *ts, int lock, int op, __u64 now)
 	ts->hold_ts[lock & (HOLD_SLOTS - 1)] = now;
 }
 
-/* Close @ts's interval of @lock at @now: its length, and its op in @op; 0: none open. */
-static __u64 interval_close(struct tstate *ts, int lock, int *op, __u64 now)
+/* Close @ts's interval of @lock at @now: its length in @len, its op in @op; false: none. */
+static bool interval_close(struct tstate *ts, int lock, int *op, __u64 now, __u64 *len)
 {
 	__u32 s = lock & (HOLD_SLOTS - 1);
 	__u64 start = ts->hold_ts[s];
 
 	if (!start)
-		return 0;
+		return false;
 	ts->hold_ts[s] = 0;
 	*op = ts->hold_op[s];
-	return now - start;
+	*len = now - start;
+	return true;
 }
 
 static void charge_hold(int op, int lock, __u64 delta)
@@ -305,7 +316,11 @@ static int hold_begin(int lock)
 	bool again;
 	int op;
 
-	ts = thread_op(&op);
+	/*
+	 * css_set_lock is taken on every fork and exit on the node, and in softirqs: its holds
+	 * count for threads that have a slot already (that did a traced operation), no others
+	 */
+	ts = thread_op(&op, lock != CGLAT_LOCK_CSS_SET);
 	if (!ts)
 		return 0;
 	/* an unlock cglat missed: the hold restarts, the serial depth does not grow */
@@ -316,32 +331,29 @@ static int hold_begin(int lock)
 	return 0;
 }
 
-/* Close the interval hold_begin(@lock) opened: its length, and its op in @op; 0: none. */
-static __u64 hold_close(int lock, int *op)
+/* Close the interval hold_begin(@lock) opened: its length in @len, its op in @op. */
+static bool hold_close(int lock, int *op, __u64 *len)
 {
 	struct tstate *ts = tstate_get(false);
-	__u64 now = bpf_ktime_get_ns(), delta, serial;
+	__u64 now = bpf_ktime_get_ns(), serial;
 	int sop;
 
-	if (!ts)
-		return 0;
-	delta = interval_close(ts, lock, op, now);
-	if (!delta || lock == CGLAT_LOCK_RCU_GP || !ts->serial_depth || --ts->serial_depth)
-		return delta;
-	serial = interval_close(ts, CGLAT_LOCK_SERIAL, &sop, now);
-	if (serial)
+	if (!ts || !interval_close(ts, lock, op, now, len))
+		return false;
+	if (lock == CGLAT_LOCK_RCU_GP || !ts->serial_depth || --ts->serial_depth)
+		return true;
+	if (interval_close(ts, CGLAT_LOCK_SERIAL, &sop, now, &serial))
 		charge_hold(sop, CGLAT_LOCK_SERIAL, serial);
-	return delta;
+	return true;
 }
 
 static int hold_end(int lock)
 {
-	__u64 delta;
+	__u64 len;
 	int op;
 
-	delta = hold_close(lock, &op);
-	if (delta)
-		charge_hold(op, lock, delta);
+	if (hold_close(lock, &op, &len))
+		charge_hold(op, lock, len);
 	return 0;
 }
 
@@ -496,7 +508,7 @@ int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 
 	if (lk < 0)
 		return 0;
-	ts = thread_op(&op);
+	ts = thread_op(&op, true);
 	if (!ts)
 		return 0;
 	ts->wait_ts = bpf_ktime_get_ns();
@@ -595,12 +607,11 @@ int BPF_PROG(synchronize_rcu_entry)
 SEC("fexit/synchronize_rcu")
 int BPF_PROG(synchronize_rcu_exit)
 {
-	__u64 delta;
+	__u64 len;
 	int op;
 
-	delta = hold_close(CGLAT_LOCK_RCU_GP, &op);
-	if (delta)
-		charge_wait(op, CGLAT_LOCK_RCU_GP, delta);
+	if (hold_close(CGLAT_LOCK_RCU_GP, &op, &len))
+		charge_wait(op, CGLAT_LOCK_RCU_GP, len);
 	return 0;
 }
 

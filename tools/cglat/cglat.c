@@ -45,7 +45,8 @@ static struct env {
 	const char *btf;	/* --check: this BTF file instead of the running kernel's */
 	unsigned long sandboxes;
 	unsigned int cores;
-} env = { .cores = 104 };
+	unsigned int max_threads;	/* threads tracked at once (the threads map) */
+} env = { .cores = 104, .max_threads = 16384 };
 
 static const char *const op_names[CGLAT_NR_OPS] = {
 	[CGLAT_OP_OTHER] = "other",
@@ -161,7 +162,7 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_li
 
 /* ---- arguments ------------------------------------------------------------------- */
 
-enum { OPT_CORES = 0x100, OPT_CHECK, OPT_BTF, OPT_NO_SPIN_HOLD };
+enum { OPT_CORES = 0x100, OPT_CHECK, OPT_BTF, OPT_NO_SPIN_HOLD, OPT_MAX_THREADS };
 
 static const struct argp_option opts[] = {
 	{ "json", 'j', NULL, 0, "Print JSON (json-c) instead of tables", 0 },
@@ -172,6 +173,8 @@ static const struct argp_option opts[] = {
 	{ "cores", OPT_CORES, "N", 0, "Cores of the modelled host (default 104)", 0 },
 	{ "check", OPT_CHECK, NULL, 0, "List what the kernel lacks; exit 1 if cglat cannot run", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "With --check: check this BTF (or ELF with .BTF) file", 0 },
+	{ "max-threads", OPT_MAX_THREADS, "N", 0,
+	  "Threads tracked at once (default 16384); past it new threads go uncounted", 0 },
 	{ "no-spin-hold", OPT_NO_SPIN_HOLD, NULL, 0,
 	  "No css_set_lock hold time (its probes run for every irq-safe spinlock)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output and skipped attach targets", 0 },
@@ -222,6 +225,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_SPIN_HOLD:
 		env.no_spin_hold = true;
+		break;
+	case OPT_MAX_THREADS:
+		env.max_threads = parse_num("--max-threads", arg, 1U << 22);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -727,6 +733,8 @@ int main(int argc, char **argv)
 	skel->rodata->filter_cgid = cgid;
 	drop_absent(skel, btf);
 	spin_hold_select(skel, btf);
+	if (bpf_map__set_max_entries(skel->maps.threads, env.max_threads))
+		die("--max-threads %u: %s", env.max_threads, strerror(errno));
 	btf__free(btf);
 	err = cglat_bpf__load(skel);
 	if (err)
