@@ -545,8 +545,11 @@ int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r)
 		return -ENOENT;
 	err = rund_fault(RUND_FAULT_RELEASE_CHECK) ?: rund_cg_populated(p, cg->name);
 	if (err == -ENOENT) {
-		/* the runtime removed it itself: the sandbox is released all the same */
-		rund_bad("RELEASE '%s': cgroup %s was removed already\n", cg->sandbox, cg->name);
+		/*
+		 * The runtime removed it itself, as runc and crun do at delete: the sandbox
+		 * is released all the same, and that is no error to log.
+		 */
+		pr_debug("RELEASE '%s': cgroup %s was removed already\n", cg->sandbox, cg->name);
 		rund_unbusy(p, cg);
 		atomic64_inc(&p->destroyed);
 		atomic_long_dec(&p->nr_total);

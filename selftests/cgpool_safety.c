@@ -1208,9 +1208,9 @@ TEST_F_TIMEOUT(safety, doomed_then_teardown_keep_busy, 120)
 }
 
 /*
- * A runtime that removes its sandbox's cgroup itself and then releases it: the sandbox
- * is released (the cgroup is gone all the same), counted as destroyed, and nothing keeps
- * the name or the module (before the fix: RELEASE said ENOENT, the sandbox stayed busy
+ * A runtime that removes its sandbox's cgroup itself and then releases it (runc and crun
+ * do at delete): the sandbox is released (the cgroup is gone all the same), counted as
+ * destroyed, nothing is logged, and nothing keeps the name or the module (before the fix: RELEASE said ENOENT, the sandbox stayed busy
  * forever, TEARDOWN said EBUSY).
  */
 TEST_F_TIMEOUT(safety, release_after_runtime_removed_it, 120)
@@ -1218,7 +1218,8 @@ TEST_F_TIMEOUT(safety, release_after_runtime_removed_it, 120)
 	struct senv *e = &self->e;
 	struct rund_cgpool_acquire a;
 	struct rund_cgpool_stats st;
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], line[512];
+	int kmsg, m;
 
 	if (!e->ok)
 		return;
@@ -1226,7 +1227,12 @@ TEST_F_TIMEOUT(safety, release_after_runtime_removed_it, 120)
 	ASSERT_EQ(0, cgp_acquire(e->dev, "gone", 0, NULL, &a));
 	ASSERT_EQ(0, rt_path(dir, sizeof(dir), e->pool, a.path));
 	ASSERT_EQ(0, rmdir(dir)) TH_LOG("rmdir %s: %s", dir, strerror(errno));
+	kmsg = rt_kmsg_open();
+	ASSERT_LE(0, kmsg);
 	EXPECT_EQ(0, cgp_release(e->dev, "gone", 0));
+	/* what runc and crun do at every delete: no error, nothing in dmesg */
+	EXPECT_EQ(0, cgp_kmsg_read(kmsg, "gone", line, sizeof(line), &m)) TH_LOG("dmesg: %s", line);
+	close(kmsg);
 	stats_balanced(_metadata, e, "after RELEASE", &st);
 	EXPECT_EQ(0ULL, st.busy);
 	EXPECT_EQ(0ULL, st.stuck);
