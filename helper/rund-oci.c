@@ -20,7 +20,14 @@
  *                      (tests; the pooled path is then the container id)
  *
  * Failures name what failed (config.json, the ioctl's errno) on stderr and exit 1 before
- * the runtime ran; once it ran, its exit status is rund-oci's.
+ * the runtime ran; once it ran, its exit status is rund-oci's, except that a RELEASE that
+ * fails after a successful delete exits 1. SIGINT, SIGTERM and SIGHUP go on to the runtime.
+ *
+ * The container's cgroupsPath is replaced by the pooled cgroup's: a container that an
+ * orchestrator nests in a pod cgroup (kubelet) leaves the pod's limits behind. It is meant
+ * for containers started on their own (ctr, nerdctl, podman, a shim's BinaryName). runc
+ * and crun remove the cgroup at delete themselves, so the pool's recycle policy does not
+ * recycle through rund-oci.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,21 +38,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <linux/rund_cgpool.h>
 
-/* runc's global options that take a value (urfave/cli: "--opt value" or "--opt=value") */
+/* runc's and crun's global options that take a value ("--opt value" or "--opt=value") */
 static const char *const global_valued[] = {
-	"--log", "--log-format", "--root", "--criu", "--rootless",
+	"--log", "--log-format", "--log-level", "--root", "--criu", "--rootless",
+	"--cgroup-manager",
 };
 
 /* create's options that take a value */
 static const char *const create_valued[] = {
-	"--bundle", "-b", "--console-socket", "--pid-file", "--preserve-fds",
+	"--bundle", "-b", "--console-socket", "--pid-file", "--preserve-fds", "--pidfd-socket",
+};
+
+/* global options that mean the systemd cgroup driver (runc; crun) */
+static const char *const systemd_flags[] = {
+	"--systemd-cgroup", "--systemd-cgroup=true", "--cgroup-manager=systemd",
 };
 
 struct call {
@@ -58,13 +73,14 @@ struct call {
 
 static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("rund-oci: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* json-c's messages end in a newline of their own */
+	fprintf(stderr, "rund-oci: %.*s\n", (int)strcspn(msg, "\n"), msg);
 	exit(1);
 }
 
@@ -84,9 +100,9 @@ static void parse(struct call *c)
 	int i;
 
 	for (i = 1; i < c->argc && c->argv[i][0] == '-'; i++)
-		if (IN(c->argv[i], global_valued))
+		if (IN(c->argv[i], global_valued) && i + 1 < c->argc)
 			i++;
-	c->cmd = i;
+	c->cmd = i < c->argc ? i : c->argc;
 	c->bundle = ".";
 	if (c->cmd >= c->argc)
 		return;
@@ -109,12 +125,27 @@ static bool is(const struct call *c, const char *cmd)
 	return c->cmd < c->argc && !strcmp(c->argv[c->cmd], cmd);
 }
 
+static volatile pid_t runtime_pid;
+
+/* a signal meant for the runtime: rund-oci waits for it to act on it */
+static void forward(int sig)
+{
+	if (runtime_pid > 0)
+		kill(runtime_pid, sig);
+}
+
 /* Run the runtime with @c's command line; its exit status (128 + signal when killed). */
 static int run_runtime(const struct call *c)
 {
-	pid_t pid = fork();
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = forward };
+	pid_t pid;
 	int st;
 
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (!pid) {
@@ -122,9 +153,11 @@ static int run_runtime(const struct call *c)
 		fprintf(stderr, "rund-oci: %s: %s\n", c->argv[0], strerror(errno));
 		_exit(127);
 	}
+	runtime_pid = pid;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			die("waitpid: %s", strerror(errno));
+	runtime_pid = 0;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -178,8 +211,11 @@ static void pool_in_hierarchy(const char *pool, char *out, size_t len)
 		die("RUND_OCI_POOL %s: path too long", pool);
 }
 
-/* ACQUIRE @id (no process: the runtime attaches the container); the path it got, in @path */
-static void acquire(const char *id, char *path, size_t len)
+/*
+ * ACQUIRE @id (no process: the runtime attaches the container); the path it got, relative
+ * to the pool dir, in @path; the cgroup's id (its inode number), 0 in a dry run.
+ */
+static __u64 acquire(const char *id, char *path, size_t len)
 {
 	struct rund_cgpool_acquire a = { .size = sizeof(a) };
 	int err;
@@ -190,12 +226,13 @@ static void acquire(const char *id, char *path, size_t len)
 	if (dry_run()) {
 		fprintf(stderr, "rund-oci: dry run: ACQUIRE %s\n", id);
 		snprintf(path, len, "%s", id);
-		return;
+		return 0;
 	}
 	err = pool_ioctl(RUND_CGPOOL_IOC_ACQUIRE, &a);
 	if (err)
 		die("ACQUIRE %s: %s (dmesg says why)", id, strerror(-err));
 	snprintf(path, len, "%s", a.path);
+	return a.id;
 }
 
 /* RELEASE @id; a container rund-oci never pooled is no error (delete is idempotent). */
@@ -234,28 +271,69 @@ static json_object *load_config(const char *bundle, json_object **lin)
 	return cfg;
 }
 
-/* @cfg as @bundle/config.json, replacing it whole (rename); -errno */
+/*
+ * @cfg as @bundle/config.json: a new file with the old one's mode and owner (it may hold
+ * secrets in process.env), synced, renamed over it, the directory synced. -errno.
+ */
 static int store_config(const char *bundle, json_object *cfg)
 {
 	char file[PATH_MAX], tmp[PATH_MAX];
+	struct stat st;
+	int fd, dir, err = 0;
 
 	snprintf(file, sizeof(file), "%s/config.json", bundle);
-	snprintf(tmp, sizeof(tmp), "%s/.config.json.rund-oci", bundle);
-	if (json_object_to_file_ext(tmp, cfg, JSON_C_TO_STRING_PLAIN) || rename(tmp, file)) {
-		int err = -errno;
-
+	snprintf(tmp, sizeof(tmp), "%s/.config.json.XXXXXX", bundle);
+	if (stat(file, &st))
+		return -errno;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, st.st_mode & 07777) || (fchown(fd, st.st_uid, st.st_gid) && errno != EPERM) ||
+	    json_object_to_fd(fd, cfg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) ||
+	    fsync(fd) || rename(tmp, file))
+		err = -(errno ?: EIO);
+	close(fd);
+	if (err) {
 		unlink(tmp);
 		fprintf(stderr, "rund-oci: %s: writing it: %s\n", file, strerror(-err));
 		return err;
 	}
+	dir = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir >= 0) {
+		fsync(dir);
+		close(dir);
+	}
 	return 0;
+}
+
+/* cgroupsPath of @lin: "" when unset */
+static const char *cgroups_path(json_object *lin)
+{
+	json_object *p;
+
+	return json_object_object_get_ex(lin, "cgroupsPath", &p) ? json_object_get_string(p) : "";
+}
+
+/*
+ * The pooled cgroup must be @pool/@got with inode @id: otherwise RUND_OCI_POOL is not the
+ * module's pool dir, and the runtime would make a cgroup of its own beside an idle one.
+ */
+static bool pooled_here(const char *pool, const char *got, __u64 id)
+{
+	char path[PATH_MAX + RUND_CGPOOL_NAME_LEN + 1];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", pool, got);
+	return !id || (!stat(path, &st) && st.st_ino == id);
 }
 
 /* systemd cgroup driver ("slice:prefix:name"): the runtime asks systemd, not the pool */
 static bool systemd_driver(const struct call *c)
 {
 	for (int i = 1; i < c->cmd; i++)
-		if (!strcmp(c->argv[i], "--systemd-cgroup"))
+		if (IN(c->argv[i], systemd_flags) ||
+		    (!strcmp(c->argv[i], "--cgroup-manager") && i + 1 < c->cmd &&
+		     !strcmp(c->argv[i + 1], "systemd")))
 			return true;
 	return false;
 }
@@ -264,6 +342,7 @@ static int do_create(struct call *c, const char *pool)
 {
 	char rel[PATH_MAX], got[RUND_CGPOOL_NAME_LEN], cgpath[PATH_MAX + RUND_CGPOOL_NAME_LEN + 1];
 	json_object *cfg, *lin;
+	__u64 id;
 	int ret;
 
 	if (!c->id)
@@ -271,7 +350,18 @@ static int do_create(struct call *c, const char *pool)
 	/* everything that can fail before the ACQUIRE: nothing to give back */
 	pool_in_hierarchy(pool, rel, sizeof(rel));
 	cfg = load_config(c->bundle, &lin);
-	acquire(c->id, got, sizeof(got));
+	if (strchr(cgroups_path(lin), ':')) {
+		/* a systemd path without the driver's flag: the runtime's to handle */
+		json_object_put(cfg);
+		execvp(c->argv[0], c->argv);
+		die("%s: %s", c->argv[0], strerror(errno));
+	}
+	id = acquire(c->id, got, sizeof(got));
+	if (!pooled_here(pool, got, id)) {
+		release(c->id);
+		die("RUND_OCI_POOL %s is not the pool dir the module serves (no %s/%s)", pool,
+		    pool, got);
+	}
 	snprintf(cgpath, sizeof(cgpath), "%s/%s", rel, got);
 	json_object_object_add(lin, "cgroupsPath", json_object_new_string(cgpath));
 	ret = store_config(c->bundle, cfg);
