@@ -176,7 +176,8 @@ static const char *pick_template(const char *template, unsigned int spread, char
 
 	if (!spread)
 		return template;
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+	/* early in boot the pool may not be ready: the pid spreads well enough then */
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
 		r = getpid();
 	if (snprintf(buf, len, "%s.%u", template, r % spread) >= (int)len)
 		fail(1, "%s: path too long", template);
@@ -209,7 +210,7 @@ static void send_fd(const char *path, int fd)
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)))
 		fail(1, "--send %s: %s", path, strerror(errno));
-	if (sendmsg(s, &msg, 0) != 1)
+	if (sendmsg(s, &msg, MSG_NOSIGNAL) != 1)
 		fail(1, "--send %s: sendmsg: %s", path, strerror(errno));
 	close(s);
 }
@@ -231,7 +232,7 @@ static void run(const struct opts *o, int fd, char **argv)
 /* spread TEMPLATE N: each copy made unnamed, reflinked, then linked in whole */
 static int do_spread(const char *template, unsigned int n)
 {
-	char dir[PATH_MAX], name[PATH_MAX], proc[64];
+	char dir[PATH_MAX], name[PATH_MAX], tmp[PATH_MAX + 8], proc[64];
 	const char *how;
 	unsigned int i;
 	int fd;
@@ -240,16 +241,18 @@ static int do_spread(const char *template, unsigned int n)
 	for (i = 0; i < n; i++) {
 		if (snprintf(name, sizeof(name), "%s.%u", template, i) >= (int)sizeof(name))
 			fail(1, "%s: path too long", template);
+		snprintf(tmp, sizeof(tmp), "%s.new", name);
 		fd = layer_file(dir, false, &how);
+		/* an O_TMPFILE file can be linked in; a create+unlink one cannot */
+		if (strcmp(how, "O_TMPFILE"))
+			fail(1, "%s: spread needs O_TMPFILE in %s", name, dir);
 		layer_fill(fd, template, false);
 		if (fchmod(fd, 0644))
 			fail(1, "%s: %s", name, strerror(errno));
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		/* an O_TMPFILE file is linked in; a create+unlink one cannot be: copy is named */
-		if (strcmp(how, "O_TMPFILE"))
-			fail(1, "%s: spread needs O_TMPFILE in %s", name, dir);
-		unlink(name);
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW))
+		/* linked under a temporary name, renamed over the old copy: never missing */
+		unlink(tmp);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) || rename(tmp, name))
 			fail(1, "%s: %s", name, strerror(errno));
 		close(fd);
 	}
@@ -271,7 +274,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o->fd = parse_uint("--fd", optarg, 1 << 20);
@@ -298,6 +301,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
+		case ':':
+			fail(2, "%s: wants a value", argv[optind - 1]);
 		default:
 			fail(2, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -319,6 +324,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "spread")) {
 		if (argc != 4)
 			fail(2, "spread: want TEMPLATE N");
+		if (!parse_uint("spread N", argv[3], 1024))
+			fail(2, "spread N: want 1 or more copies");
 		return do_spread(argv[2], parse_uint("spread N", argv[3], 1024));
 	}
 	parse(argc, argv, &o);

@@ -11,8 +11,9 @@
 #   full-copy            rund-layer --copy on ext2 (/scratch, no reflink): every byte
 #   qcow2-overlay        qemu-img create -f qcow2 -b TEMPLATE (a named file, removed after;
 #                        its wall time includes the sh that names it)
-# Each at 1-way (COUNT1 runs) and at WAY-way (WAVES waves of WAY processes), except the
-# full copy (1-way, COPIES runs). Lines "layer: LABEL,WAY,WALL_US,TOOL_US" (layer-bench).
+# Each at 1-way (COUNT1 runs) and at WAY-way (WAVES waves of WAY processes; the qcow2
+# overlay one wave), except the full copy (1-way, COPIES runs). Lines
+# "layer: LABEL,WAY,WALL_US,TOOL_US" (layer-bench).
 set -u
 B=/rund/bin
 X=/mnt/xfs
@@ -35,9 +36,10 @@ say "template ${TEMPLATE_MB} MiB ext2 image on XFS (reflink=1), 8 copies"
 
 # run LABEL WAY COUNT -- CMD...
 run() {
-	l=$1 w=$2 c=$3
+	local label=$1 way=$2 count=$3
 	shift 4
-	$B/layer-bench --label "$l" --way "$w" --count "$c" -- "$@" || say "failures in $l"
+	$B/layer-bench --label "$label" --way "$way" --count "$count" -- "$@" ||
+		say "failures in $label"
 }
 
 for w in 1 "$WAY"; do

@@ -4,7 +4,7 @@
  *
  *   layer-bench --label L --way W --count M -- COMMAND [ARG...]
  *
- * Runs go in waves of W processes started together (fork + exec, stderr to a pipe each),
+ * Runs go in waves of W processes started together (fork + exec, stderr to a memfd each),
  * the next wave once the last has exited. Per run one line on stdout:
  *
  *   layer: LABEL,WAY,WALL_US,TOOL_US
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,7 +30,7 @@
 
 struct proc {
 	pid_t pid;
-	int err;		/* read end of its stderr */
+	int err;		/* its stderr: a memfd, read once it exited */
 	double t0, t1;		/* fork, and reaped */
 	int status;
 	char msg[512];
@@ -50,24 +51,22 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* a file, not a pipe: a child that writes more than a pipe holds must not block */
 static void start(struct proc *p, char **argv)
 {
-	int fd[2];
-
-	if (pipe2(fd, O_CLOEXEC))
-		die("pipe");
+	p->err = memfd_create("layer-bench-stderr", MFD_CLOEXEC);
+	if (p->err < 0)
+		die("memfd_create");
 	p->len = 0;
 	p->t0 = now_us();
 	p->pid = fork();
 	if (p->pid < 0)
 		die("fork");
 	if (!p->pid) {
-		dup2(fd[1], 2);
+		dup2(p->err, 2);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	close(fd[1]);
-	p->err = fd[0];
 }
 
 /* Reap @n children of @procs as they exit: each one's end time, as soon as it ends. */
@@ -98,7 +97,7 @@ static int report(struct proc *p, const char *label, int way)
 	ssize_t n;
 
 	while (p->len < sizeof(p->msg) - 1 &&
-	       (n = read(p->err, p->msg + p->len, sizeof(p->msg) - 1 - p->len)) > 0)
+	       (n = pread(p->err, p->msg + p->len, sizeof(p->msg) - 1 - p->len, p->len)) > 0)
 		p->len += n;
 	p->msg[p->len] = '\0';
 	close(p->err);

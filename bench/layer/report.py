@@ -47,7 +47,8 @@ def pct(xs, p):
 
 def summarise(runs, fails):
     rows = []
-    keys = sorted({(r[0], r[1]) for r in runs},
+    failed = {tuple(f.split(",")[:2]) for f in fails}
+    keys = sorted({(r[0], r[1]) for r in runs} | {(l, int(w)) for l, w in failed},
                   key=lambda k: (k[1], ORDER.index(k[0]) if k[0] in ORDER else 99, k[0]))
     for label, way in keys:
         wall = [r[2] for r in runs if r[0] == label and r[1] == way]
@@ -56,8 +57,9 @@ def summarise(runs, fails):
         rows.append(dict(label=label, way=way, runs=len(wall), failed=nfail,
                          tool_p50_us=round(pct(tool, 50), 1) if tool else "",
                          tool_p99_us=round(pct(tool, 99), 1) if tool else "",
-                         wall_p50_us=round(pct(wall, 50), 1), wall_p99_us=round(pct(wall, 99), 1),
-                         wall_mean_us=round(statistics.mean(wall), 1)))
+                         wall_p50_us=round(pct(wall, 50), 1) if wall else "",
+                         wall_p99_us=round(pct(wall, 99), 1) if wall else "",
+                         wall_mean_us=round(statistics.mean(wall), 1) if wall else ""))
     return rows
 
 
@@ -68,6 +70,8 @@ def plot(rows, outdir):
     dat = os.path.join(outdir, "layer.dat")
     with open(dat, "w") as f:
         for r in rows:
+            if r["wall_p50_us"] == "":
+                continue    # every run failed: nothing to draw
             p50 = r["tool_p50_us"] if r["tool_p50_us"] != "" else r["wall_p50_us"]
             p99 = r["tool_p99_us"] if r["tool_p99_us"] != "" else r["wall_p99_us"]
             f.write(f"\"{r['label']}\\n{r['way']}-way\" {p50} {p99}\n")

@@ -43,7 +43,7 @@ n0=$(entries)
 
 echo "TAP version 13"
 if [ "$mode" != reflink ]; then
-	echo "1..16"
+	echo "1..18"
 	expect 2 "want a TEMPLATE" "no template" --
 	expect 2 "want -- COMMAND after TEMPLATE" "no command" -- "$t"
 	expect 2 "--fd: 'x' is not a number" "bad --fd named" -- --fd x "$t" -- true
@@ -51,6 +51,8 @@ if [ "$mode" != reflink ]; then
 	expect 2 "--spread: want 1 or more" "--spread 0 refused" -- --spread 0 "$t" -- true
 	expect 2 "--send: no COMMAND" "--send with a command refused" -- --send /x "$t" -- true
 	expect 2 "unknown option '--frob'" "unknown option named" -- --frob "$t" -- true
+	expect 2 "--fd: wants a value" "an option without its value named" -- --fd
+	expect 2 "spread N: want 1 or more copies" "spread 0 refused" -- spread "$t" 0
 	expect 1 "$dir/absent: No such file" "missing template named" -- "$dir/absent" -- true
 	expect 1 "cannot reflink it \(FICLONE: .*\); --copy copies every byte instead" \
 		"no reflink: refused, --copy named" -- "$t" -- true
@@ -61,12 +63,14 @@ if [ "$mode" != reflink ]; then
 		sh -c 'echo "$(cksum </proc/self/fd/3) $(stat -L -c %h /proc/self/fd/3)"'
 	expect 0 "layer of $t in [0-9.]+ us \(full copy, O_TMPFILE\)" "--time labels a full copy" -- \
 		--copy --time "$t" -- true
-	# --send: a listener receives the fd (SCM_RIGHTS) and reads the template's bytes
+	# --send: a listener receives the fd (SCM_RIGHTS) and reads the template's bytes; its
+	# socket gets its name only once it listens
 	sock=$dir/sock
 	python3 - "$sock" "$t" >"$dir/recv.out" 2>&1 <<'PY' &
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); s.listen(1)
+s.bind(sys.argv[1] + ".new"); s.listen(1)
+os.rename(sys.argv[1] + ".new", sys.argv[1])
 c, _ = s.accept()
 msg, fds, _, _ = socket.recv_fds(c, 1, 1)
 same = os.pread(fds[0], 1 << 25, 0) == open(sys.argv[2], "rb").read()
@@ -74,10 +78,13 @@ print(f"got {msg!r} same={same} nlink={os.fstat(fds[0]).st_nlink}")
 PY
 	i=0
 	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	"$bin" --copy --send "$sock" "$t" >"$out" 2>&1
-	wait
+	listener=$!
+	"$bin" --copy --send "$sock" "$t" >"$dir/send.out" 2>&1 || kill "$listener" 2>/dev/null
+	wait "$listener"
 	grep -q "got b'L' same=True nlink=0" "$dir/recv.out"
 	ok $? "--send: the listener gets the fd, reading as the template, unnamed"
+	sed 's/^/#   /' "$dir/send.out"
+	rm -f "$dir/send.out"
 	rm -f "$sock" "$dir/recv.out"
 	expect 1 "--send $dir/nosock: No such file" "--send to no listener named" -- \
 		--copy --send "$dir/nosock" "$t"
@@ -94,11 +101,11 @@ expect 0 "^$sum 0$" "reads as the template, unnamed (link count 0)" -- \
 	"$t" -- sh -c 'echo "$(cksum </proc/self/fd/3) $(stat -L -c %h /proc/self/fd/3)"'
 f0=$(settled "$(free_blocks)" 0)
 # the command: free blocks with the layer made, then after writing 8 MiB into it
-out=$("$bin" "$t" -- sh -c "sync; stat -f -c %f '$dir';
+res=$("$bin" "$t" -- sh -c "sync; stat -f -c %f '$dir';
 	dd if=/dev/zero of=/proc/self/fd/3 bs=1M count=8 conv=notrunc,fsync 2>/dev/null;
 	stat -f -c %f '$dir'")
-f1=$(echo "$out" | sed -n 1p)
-f2=$(echo "$out" | sed -n 2p)
+f1=$(echo "$res" | sed -n 1p)
+f2=$(echo "$res" | sed -n 2p)
 f3=$(settled "$f0" "$mib")
 echo "# free blocks of $bsize bytes: before $f0, layer made $f1, 8 MiB written $f2, after exit $f3"
 ok $([ $((f0 - f1)) -lt "$mib" ] && echo 0 || echo 1) "making the layer took < 1 MiB"
