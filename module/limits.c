@@ -127,7 +127,7 @@ static int rund_put_u64(struct rund_pool *p, struct rund_cg *cg, const char *fil
  * v1 bandwidth is two files, and every write of either runs tg_set_cfs_bandwidth() ->
  * __cfs_schedulable(), a walk of every task group on the node: O(cgroups) per write,
  * and a pool doubles the cgroups. A new period under the old quota may break the
- * parent's bound, so a period change lifts the quota first (three walks). The period a
+ * parent's bound, so a period change lifts a set quota first (up to three walks). The period a
  * sandbox asks for is nearly always the one its cgroup has (a new one reads 100000):
  * then only the quota is written, and only if it differs (one walk or none).
  */

@@ -806,10 +806,13 @@ TEST_F_TIMEOUT(pool, v1_cpu_bandwidth_walks, 180)
 	ASSERT_EQ(0, cgp_acquire(self->dev, "free", 0, NULL, &a));
 	EXPECT_EQ(0, release_walks(self, "free")) TH_LOG("RESET of a cgroup never limited");
 
-	/* another period: quota lifted, period, quota; the values land */
+	/* another period: the period, then the quota (-1 already: nothing to lift) */
 	lim.cpu_quota_us = 20000;
 	lim.cpu_period_us = 50000;
+	before = walks();
 	ASSERT_EQ(0, cgp_acquire(self->dev, "bw2", 0, &lim, &a));
+	if (!one_write)
+		EXPECT_EQ(2, walks() - before) TH_LOG("SET quota 20000, period 50000");
 	cg_dir(self, a.path, dir, sizeof(dir));
 	EXPECT_STREQ("20000", val(dir, "cpu.cfs_quota_us"));
 	EXPECT_STREQ("50000", val(dir, "cpu.cfs_period_us"));

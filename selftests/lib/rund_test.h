@@ -276,6 +276,17 @@ static inline const char *rt_opt(int *argc, char **argv, const char *name)
 
 #define RT_TRACEFS	"/sys/kernel/tracing"
 
+/* Remove kprobe event @name; 0, or -1 when there was none */
+static inline int rt_kprobe_del(const char *name)
+{
+	char def[128], ev[PATH_MAX];
+
+	snprintf(ev, sizeof(ev), RT_TRACEFS "/events/kprobes/%s", name);
+	rt_write_file(ev, "enable", "0");
+	snprintf(def, sizeof(def), "-:%s", name);
+	return rt_write_file(RT_TRACEFS, "kprobe_events", def);
+}
+
 /*
  * A kprobe event @name on kernel function @func, to count its calls (rt_kprobe_hits()):
  * 0 when it counts; -1 when the kernel has no kprobe events or cannot probe @func
@@ -288,20 +299,16 @@ static inline int rt_kprobe_add(const char *name, const char *func)
 	if (access(RT_TRACEFS "/kprobe_events", F_OK) &&
 	    mount("tracefs", RT_TRACEFS, "tracefs", 0, NULL))
 		return -1;
+	/* one a failed run left would make the add fail with EEXIST */
+	rt_kprobe_del(name);
 	snprintf(def, sizeof(def), "p:%s %s", name, func);
 	snprintf(ev, sizeof(ev), RT_TRACEFS "/events/kprobes/%s", name);
-	return rt_write_file(RT_TRACEFS, "kprobe_events", def) ?:
-	       rt_write_file(ev, "enable", "1");
-}
-
-static inline int rt_kprobe_del(const char *name)
-{
-	char def[128], ev[PATH_MAX];
-
-	snprintf(ev, sizeof(ev), RT_TRACEFS "/events/kprobes/%s", name);
-	rt_write_file(ev, "enable", "0");
-	snprintf(def, sizeof(def), "-:%s", name);
-	return rt_write_file(RT_TRACEFS, "kprobe_events", def);
+	if (rt_write_file(RT_TRACEFS, "kprobe_events", def))
+		return -1;
+	if (!rt_write_file(ev, "enable", "1"))
+		return 0;
+	rt_kprobe_del(name);
+	return -1;
 }
 
 /* The calls kprobe @name counted so far (kprobe_profile: name, hits, misses); -1: none */
