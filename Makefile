@@ -6,7 +6,7 @@
 #   make KDIR=build/linux the same against our patched kernel (after `make kernel`)
 
 # Debian's headers for the newest installed linux-headers-*-amd64 (the stock guest kernel).
-KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 BUILD ?= $(CURDIR)/build
 export RUND_CACHE ?= $(HOME)/.cache/rund
 

@@ -17,6 +17,7 @@
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 
+#include "compat.h"
 #include "pool.h"
 
 static int compat_open(struct rund_pool *p)
@@ -45,7 +46,6 @@ static struct dentry *compat_lookup(struct rund_pool *p, const char *name)
 /* mkdir (@make) or rmdir child cg->name, the pool dir locked as the syscalls lock it. */
 static int compat_mkdir_rmdir(struct rund_pool *p, struct rund_cg *cg, bool make)
 {
-	struct user_namespace *ns = mnt_user_ns(p->dir.mnt);
 	struct inode *dir = d_inode(p->dir.dentry);
 	struct dentry *d;
 	int err = mnt_want_write(p->dir.mnt);
@@ -58,9 +58,11 @@ static int compat_mkdir_rmdir(struct rund_pool *p, struct rund_cg *cg, bool make
 		err = PTR_ERR(d);
 	} else {
 		if (make)
-			err = d_really_is_positive(d) ? -EEXIST : vfs_mkdir(ns, dir, d, 0755);
+			err = d_really_is_positive(d) ? -EEXIST :
+			      vfs_mkdir(rund_mnt_idmap(p->dir.mnt), dir, d, 0755);
 		else
-			err = d_really_is_negative(d) ? -ENOENT : vfs_rmdir(ns, dir, d);
+			err = d_really_is_negative(d) ? -ENOENT :
+			      vfs_rmdir(rund_mnt_idmap(p->dir.mnt), dir, d);
 		dput(d);
 	}
 	inode_unlock(dir);
@@ -80,8 +82,6 @@ static int compat_rename(struct rund_pool *p, struct rund_cg *cg, const char *to
 {
 	struct inode *dir = d_inode(p->dir.dentry);
 	struct renamedata rd = {
-		.old_mnt_userns = mnt_user_ns(p->dir.mnt),
-		.new_mnt_userns = mnt_user_ns(p->dir.mnt),
 		.old_dir = dir,
 		.new_dir = dir,
 	};
@@ -90,6 +90,7 @@ static int compat_rename(struct rund_pool *p, struct rund_cg *cg, const char *to
 
 	if (err)
 		return err;
+	rund_renamedata_idmap(&rd, p->dir.mnt);
 	lock_rename(p->dir.dentry, p->dir.dentry);
 	from = compat_lookup(p, cg->name);
 	if (IS_ERR(from)) {

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/xattr.h>
 
+#include "compat.h"
 #include "pool.h"
 
 #define RUND_PATH_LEN	(NAME_MAX + 1 + 64)
@@ -97,7 +98,6 @@ int rund_cg_stat_id(struct rund_pool *p, const char *cg, u64 *id)
 	return 0;
 }
 
-/* The sandbox recorded on @cg (v2 without rename), or -ENODATA. */
 /* xattr @name of @cg into @buf (NUL-terminated), or -errno (-ENODATA: not set) */
 static int rund_cg_getxattr(struct rund_pool *p, const char *cg, const char *name,
 			    char *buf, size_t len)
@@ -107,7 +107,7 @@ static int rund_cg_getxattr(struct rund_pool *p, const char *cg, const char *nam
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	n = vfs_getxattr(file_mnt_user_ns(f), f->f_path.dentry, name, buf, len - 1);
+	n = vfs_getxattr(rund_mnt_idmap(f->f_path.mnt), f->f_path.dentry, name, buf, len - 1);
 	fput(f);
 	if (n < 0)
 		return n;
@@ -125,10 +125,10 @@ static int rund_cg_setxattr(struct rund_pool *p, const char *cg, const char *nam
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	if (val)
-		err = vfs_setxattr(file_mnt_user_ns(f), f->f_path.dentry, name, val,
+		err = vfs_setxattr(rund_mnt_idmap(f->f_path.mnt), f->f_path.dentry, name, val,
 				   strlen(val), 0);
 	else
-		err = vfs_removexattr(file_mnt_user_ns(f), f->f_path.dentry, name);
+		err = vfs_removexattr(rund_mnt_idmap(f->f_path.mnt), f->f_path.dentry, name);
 	fput(f);
 	return err == -ENODATA && !val ? 0 : err;
 }

@@ -24,6 +24,7 @@
 #include <linux/stringhash.h>
 #include <linux/wait.h>
 
+#include "compat.h"
 #include "pool.h"
 
 /* 0, or -EINVAL/-ENAMETOOLONG and one dmesg line; @name is a NAME_LEN array. */
@@ -200,11 +201,7 @@ static void rund_unpick(struct rund_pool *p, struct rund_cg *cg)
 	atomic_long_dec(&p->nr_busy);
 }
 
-/*
- * The struct pid of pidfd @fd, referenced, or ERR_PTR(-EBADF). 6.1 does not export
- * pidfd_pid(): a pidfd is the anonymous inode file pidfd_create() names "[pidfd]", and
- * its private_data is the struct pid it pins; no other file has that name on that fs.
- */
+/* The struct pid of pidfd @fd, referenced, or ERR_PTR(-EBADF) (compat.h says how). */
 static struct pid *rund_pidfd_pid(int fd)
 {
 	struct file *f = fd >= 0 ? fget(fd) : NULL;
@@ -212,9 +209,8 @@ static struct pid *rund_pidfd_pid(int fd)
 
 	if (!f)
 		return pid;
-	if (file_inode(f)->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
-	    !strcmp(f->f_path.dentry->d_name.name, "[pidfd]"))
-		pid = get_pid(f->private_data);
+	if (rund_file_pid(f))
+		pid = get_pid(rund_file_pid(f));
 	fput(f);
 	return pid;
 }
