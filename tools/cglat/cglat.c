@@ -313,28 +313,24 @@ static void drop_absent(struct cglat_bpf *skel, const struct btf *btf)
  * _raw_spin_unlock_irq{,restore}(). Kernels without CONFIG_PREEMPTION inline the unlocks:
  * a hold that never ends is worse than none, so all four go, and the report says n/a.
  */
-static void spin_hold_select(struct cglat_bpf *skel, const struct btf *btf)
+static void spin_hold_select(struct cglat_bpf *skel)
 {
 	struct bpf_program *progs[] = {
 		skel->progs._raw_spin_lock_irq_exit, skel->progs._raw_spin_lock_irqsave_exit,
 		skel->progs._raw_spin_unlock_irq_entry, skel->progs._raw_spin_unlock_irqrestore_entry,
 	};
-	const char *target = "";
 	size_t i;
-	int kind;
 
+	/* drop_absent() left loadable only what this kernel has */
 	css_set_hold = !env.no_spin_hold;
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]) && css_set_hold; i++) {
-		target = prog_target(progs[i], &kind);
-		css_set_hold = btf_has(btf, target, kind);
-	}
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		css_set_hold &= bpf_program__autoload(progs[i]);
 	if (css_set_hold)
 		return;
 	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
 		bpf_program__set_autoload(progs[i], false);
 	if (env.verbose && !env.no_spin_hold)
-		fprintf(stderr, "cglat: %s is not a function in this kernel: no css_set_lock hold\n",
-			target);
+		fprintf(stderr, "cglat: a spin unlock is not a function in this kernel: no css_set_lock hold\n");
 }
 
 /* Print one line per lock symbol /proc/kallsyms does not show; the number missing. */
@@ -732,7 +728,7 @@ int main(int argc, char **argv)
 	skel->rodata->ioc_release = RUND_CGPOOL_IOC_RELEASE;
 	skel->rodata->filter_cgid = cgid;
 	drop_absent(skel, btf);
-	spin_hold_select(skel, btf);
+	spin_hold_select(skel);
 	if (bpf_map__set_max_entries(skel->maps.threads, env.max_threads))
 		die("--max-threads %u: %s", env.max_threads, strerror(errno));
 	btf__free(btf);
