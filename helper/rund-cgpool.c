@@ -18,11 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <linux/rund_cgpool.h>
+
+#include "create-lock.h"
 
 static const char usage[] =
 	"usage:\n"
@@ -30,6 +34,8 @@ static const char usage[] =
 	"  rund-cgpool acquire NAME [--pidfd-of PID | --pid PID] [LIMITS]\n"
 	"  rund-cgpool release NAME | --id ID\n"
 	"  rund-cgpool lookup NAME | --id ID\n"
+	"  rund-cgpool list\n"
+	"  rund-cgpool gc DIR [--runtime RUNTIME [--runtime-root ROOT]]\n"
 	"  rund-cgpool stats [--sync]\n"
 	"  rund-cgpool teardown [--keep-busy]\n"
 	"  rund-cgpool help\n"
@@ -45,6 +51,13 @@ static const char usage[] =
 	"acquire --pidfd-of PID: attach process PID, named by a pidfd (pidfd_open(2)) opened\n"
 	"  at once: a PID that exits before the attach fails with ESRCH, never hits another\n"
 	"  process.\n"
+	"list: every acquired sandbox: NAME ID PATH (PATH relative to the pool dir).\n"
+	"gc DIR: release the sandboxes of the pool at DIR that no container can use: those\n"
+	"  whose cgroup was removed (a runtime's delete, and its caller killed before its\n"
+	"  RELEASE); with --runtime, also those with no process that the OCI runtime RUNTIME\n"
+	"  (runc, crun; --root ROOT) does not know and no rund-oci is creating (a caller\n"
+	"  killed between ACQUIRE and the runtime's create). Use --runtime only on a pool\n"
+	"  that serves that runtime alone. --dry-run: say what it would release.\n"
 	"acquire --pid PID: DEPRECATED and racy: the number is resolved in the kernel, so if\n"
 	"  the process exits and PID is reused meanwhile, the newcomer is attached. Use\n"
 	"  --pidfd-of.\n";
@@ -56,6 +69,7 @@ struct opts {
 	__s32 pid, pidfd_of;
 	__u32 size, low;
 	struct rund_cgpool_limits lim;
+	const char *runtime, *runtime_root;	/* gc */
 };
 
 static void usage_error(const char *fmt, ...)
@@ -119,7 +133,7 @@ static void copy_str(const char *what, char *dst, size_t len, const char *src)
 
 enum { OPT_SIZE = 256, OPT_LOW, OPT_PID, OPT_ID, OPT_CPU_MAX, OPT_CPUS, OPT_MEMS, OPT_MEM_MAX, OPT_PIDS_MAX,
 	OPT_JSON, OPT_DRY, OPT_SYNC, OPT_KEEP, OPT_PIDFD_OF, OPT_RECYCLE,
-	OPT_MKDIR };
+	OPT_MKDIR, OPT_RUNTIME, OPT_RUNTIME_ROOT };
 
 static const struct option longopts[] = {
 	{ "size", required_argument, NULL, OPT_SIZE },
@@ -138,6 +152,8 @@ static const struct option longopts[] = {
 	{ "pidfd-of", required_argument, NULL, OPT_PIDFD_OF },
 	{ "recycle", no_argument, NULL, OPT_RECYCLE },
 	{ "mkdir", no_argument, NULL, OPT_MKDIR },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "runtime-root", required_argument, NULL, OPT_RUNTIME_ROOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -172,6 +188,8 @@ static void parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_DRY: o->dry_run = 1; break;
 	case OPT_SYNC: o->sync = 1; break;
 	case OPT_KEEP: o->keep_busy = 1; break;
+	case OPT_RUNTIME: o->runtime = arg; break;
+	case OPT_RUNTIME_ROOT: o->runtime_root = arg; break;
 	default: usage_error("unknown option");
 	}
 }
@@ -426,12 +444,262 @@ static int cmd_teardown(struct opts *o, char **argv, int argc)
 	return dev_ioctl(o, "teardown", RUND_CGPOOL_IOC_TEARDOWN, &t, j) < 0;
 }
 
+/* --- list and gc ------------------------------------------------------------------------ */
+
+/*
+ * LOOKUP_NEXT after @l->id on @fd: 1 and the next sandbox in @l, 0 past the last, -1
+ * (said on stderr) on an error.
+ */
+static int next_sandbox(int fd, struct rund_cgpool_lookup *l)
+{
+	__u64 after = l->id;
+
+	memset(l, 0, sizeof(*l));
+	l->size = sizeof(*l);
+	l->flags = RUND_CGPOOL_LOOKUP_NEXT;
+	l->id = after;
+	if (!ioctl(fd, RUND_CGPOOL_IOC_LOOKUP, l))
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	fprintf(stderr, "rund-cgpool: listing sandboxes: %s%s\n", strerror(errno),
+		errno == EINVAL ? " (a module without LOOKUP_NEXT?)" : "");
+	return -1;
+}
+
+static int open_dev(const char *cmd)
+{
+	int fd = open(RUND_CGPOOL_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		fprintf(stderr, "rund-cgpool: %s: cannot open %s: %s (is rund_cgpool loaded?)\n",
+			cmd, RUND_CGPOOL_DEVICE, strerror(errno));
+	return fd;
+}
+
+static json_object *sandbox_json(const struct rund_cgpool_lookup *l)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "name", json_object_new_string(l->name));
+	add_u64(j, "id", l->id);
+	json_object_object_add(j, "path", json_object_new_string(l->path));
+	return j;
+}
+
+static int cmd_list(struct opts *o, char **argv, int argc)
+{
+	struct rund_cgpool_lookup l = { .id = 0 };
+	json_object *arr;
+	int fd, ret;
+
+	(void)argv;
+	if (argc)
+		usage_error("list: takes no arguments");
+	if (o->dry_run)
+		return dev_ioctl(o, "list", 0, NULL, json_object_new_object()) < 0;
+	fd = open_dev("list");
+	if (fd < 0)
+		return 1;
+	arr = json_object_new_array();
+	while ((ret = next_sandbox(fd, &l)) > 0) {
+		if (o->json)
+			json_object_array_add(arr, sandbox_json(&l));
+		else
+			printf("%s %llu %s\n", l.name, (unsigned long long)l.id, l.path);
+	}
+	if (o->json && !ret)
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	close(fd);
+	return ret < 0;
+}
+
+/* Run @argv with no output; its exit status, 127 when it could not run. */
+static int run_quiet(char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return 127;
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 127;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* `RUNTIME [--root ROOT] CMD [ID]`: its exit status */
+static int runtime_says(const struct opts *o, const char *cmd, const char *id)
+{
+	char *argv[6];
+	int n = 0;
+
+	argv[n++] = (char *)o->runtime;
+	if (o->runtime_root) {
+		argv[n++] = "--root";
+		argv[n++] = (char *)o->runtime_root;
+	}
+	argv[n++] = (char *)cmd;
+	if (id)
+		argv[n++] = (char *)id;
+	argv[n] = NULL;
+	return run_quiet(argv);
+}
+
+/* Whether the cgroup at @dirfd/@path has a process: v2 cgroup.events, v1 cgroup.procs. */
+static bool has_procs(int dirfd, const char *path)
+{
+	char file[RUND_CGPOOL_NAME_LEN + 32], line[64];
+	bool busy = false;
+	FILE *f;
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/cgroup.events", path);
+	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+		fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+	}
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return true;	/* cannot tell: leave it to RELEASE's own check */
+	}
+	/* v2: "populated 0|1" and "frozen 0|1"; v1: a pid per line */
+	while (!busy && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "populated ", 10))
+			busy = line[10] != '0';
+		else if (strncmp(line, "frozen ", 7))
+			busy = true;
+	}
+	fclose(f);
+	return busy;
+}
+
+enum gc_verdict { GC_KEEP, GC_RELEASE };
+
+/*
+ * What gc does with sandbox @l of the pool at @dirfd, and why (@why). In this order: a
+ * cgroup that is gone is released whoever acquired it; one a rund-oci create holds the
+ * lock of, or with a process, or that the runtime knows, is kept.
+ */
+static enum gc_verdict gc_judge(const struct opts *o, int dirfd,
+				const struct rund_cgpool_lookup *l, const char **why)
+{
+	struct stat st;
+	int locked;
+
+	if (fstatat(dirfd, l->path, &st, AT_SYMLINK_NOFOLLOW) || st.st_ino != l->id) {
+		*why = "its cgroup was removed";
+		return GC_RELEASE;
+	}
+	if (!o->runtime) {
+		*why = "its cgroup is there (no --runtime to ask)";
+		return GC_KEEP;
+	}
+	locked = create_locked(dirfd, l->name);
+	if (locked) {
+		*why = locked > 0 ? "a rund-oci create is under way" :
+				    "cannot read its create lock";
+		return GC_KEEP;
+	}
+	if (has_procs(dirfd, l->path)) {
+		*why = "it has processes";
+		return GC_KEEP;
+	}
+	if (!runtime_says(o, "state", l->name)) {
+		*why = "the runtime knows it";
+		return GC_KEEP;
+	}
+	*why = "no process, and the runtime does not know it";
+	return GC_RELEASE;
+}
+
+/* RELEASE sandbox @id (not its name: a new sandbox may hold that by now); 0 or errno */
+static int gc_release(int fd, __u64 id)
+{
+	struct rund_cgpool_release r = { .size = sizeof(r), .id = id };
+
+	if (!ioctl(fd, RUND_CGPOOL_IOC_RELEASE, &r))
+		return 0;
+	return errno;
+}
+
+static int cmd_gc(struct opts *o, char **argv, int argc)
+{
+	struct rund_cgpool_lookup l = { .id = 0 };
+	json_object *arr = json_object_new_array();
+	int fd, dirfd, ret, failed = 0, rc;
+
+	if (argc != 1)
+		usage_error("gc: want exactly one pool directory");
+	if (o->runtime_root && !o->runtime)
+		usage_error("gc: --runtime-root without --runtime");
+	dirfd = open(argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		fprintf(stderr, "rund-cgpool: gc: %s: %s\n", argv[0], strerror(errno));
+		return 1;
+	}
+	/* a runtime that cannot list its containers would make every sandbox look unknown */
+	if (o->runtime && (rc = runtime_says(o, "list", NULL))) {
+		fprintf(stderr, "rund-cgpool: gc: --runtime %s: `list` exited %d: cannot tell "
+			"its containers, nothing released\n", o->runtime, rc);
+		return 1;
+	}
+	fd = open_dev("gc");
+	if (fd < 0)
+		return 1;
+	while ((ret = next_sandbox(fd, &l)) > 0) {
+		const char *why, *what = "kept";
+		json_object *j;
+		int err;
+
+		if (gc_judge(o, dirfd, &l, &why) == GC_RELEASE) {
+			what = o->dry_run ? "would release" : "released";
+			err = o->dry_run ? 0 : gc_release(fd, l.id);
+			/* released meanwhile by its owner: what gc wanted */
+			if (err && err != ENOENT) {
+				what = "failed to release";
+				why = strerror(err);
+				failed = 1;
+			}
+		}
+		if (!o->json) {
+			printf("%s %s: %s\n", what, l.name, why);
+			continue;
+		}
+		j = sandbox_json(&l);
+		json_object_object_add(j, "action", json_object_new_string(what));
+		json_object_object_add(j, "reason", json_object_new_string(why));
+		json_object_array_add(arr, j);
+	}
+	if (o->json)
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	close(fd);
+	close(dirfd);
+	return ret < 0 || failed;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct opts *o, char **argv, int argc);
 } cmds[] = {
 	{ "setup", cmd_setup }, { "acquire", cmd_acquire }, { "release", cmd_release },
-	{ "lookup", cmd_lookup }, { "stats", cmd_stats }, { "teardown", cmd_teardown },
+	{ "lookup", cmd_lookup }, { "list", cmd_list }, { "gc", cmd_gc },
+	{ "stats", cmd_stats }, { "teardown", cmd_teardown },
 };
 
 int main(int argc, char **argv)
@@ -441,7 +709,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		fputs(usage, stderr);
-		usage_error("want a command: setup, acquire, release, lookup, stats, teardown");
+		usage_error("want a command: setup, acquire, release, lookup, list, gc, stats, "
+			    "teardown");
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, stdout);

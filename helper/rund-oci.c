@@ -28,6 +28,12 @@
  * for containers started on their own (ctr, nerdctl, podman, a shim's BinaryName). runc
  * and crun remove the cgroup at delete themselves, so the pool's recycle policy does not
  * recycle through rund-oci.
+ *
+ * Killed between its ACQUIRE and the runtime's create, or between the runtime's delete and
+ * its RELEASE, rund-oci leaves a sandbox acquired that no container uses: `rund-cgpool gc`
+ * finds and releases those. From before its ACQUIRE until the runtime's create returned it
+ * holds the container's create lock (create-lock.h), which tells gc that a create is
+ * still under way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +52,8 @@
 
 #include <json-c/json.h>
 #include <linux/rund_cgpool.h>
+
+#include "create-lock.h"
 
 /* runc's and crun's global options that take a value ("--opt value" or "--opt=value") */
 static const char *const global_valued[] = {
@@ -338,12 +346,31 @@ static bool systemd_driver(const struct call *c)
 	return false;
 }
 
+/*
+ * @id's create lock on @pool (create-lock.h): an fd to close once the create is done; -1
+ * in a dry run (no pool there to lock).
+ */
+static int lock_create(const char *pool, const char *id)
+{
+	int fd, err;
+
+	if (dry_run())
+		return -1;
+	fd = open(pool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die("RUND_OCI_POOL %s: %s", pool, strerror(errno));
+	err = create_lock(fd, id);
+	if (err)
+		die("RUND_OCI_POOL %s: locking it for %s: %s", pool, id, strerror(-err));
+	return fd;
+}
+
 static int do_create(struct call *c, const char *pool)
 {
 	char rel[PATH_MAX], got[RUND_CGPOOL_NAME_LEN], cgpath[PATH_MAX + RUND_CGPOOL_NAME_LEN + 1];
 	json_object *cfg, *lin;
 	__u64 id;
-	int ret;
+	int ret, lock;
 
 	if (!c->id)
 		die("%s: no container id", c->argv[c->cmd]);
@@ -356,6 +383,8 @@ static int do_create(struct call *c, const char *pool)
 		execvp(c->argv[0], c->argv);
 		die("%s: %s", c->argv[0], strerror(errno));
 	}
+	/* held until the runtime's create returned: gc leaves the sandbox alone meanwhile */
+	lock = lock_create(pool, c->id);
 	id = acquire(c->id, got, sizeof(got));
 	if (!pooled_here(pool, got, id)) {
 		release(c->id);
@@ -375,6 +404,8 @@ static int do_create(struct call *c, const char *pool)
 	if (ret && release(c->id))
 		fprintf(stderr, "rund-oci: %s stays acquired: `rund-cgpool release %s`\n",
 			c->id, c->id);
+	if (lock >= 0)
+		close(lock);
 	return ret;
 }
 

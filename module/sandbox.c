@@ -476,7 +476,7 @@ out:
 	return err;
 }
 
-/* RELEASE and LOOKUP take no flags and name a sandbox by exactly one of @name, @id. */
+/* RELEASE and LOOKUP name a sandbox by exactly one of @name, @id; @flags must be 0. */
 static int rund_which(const char *what, u32 flags, const char *name, u64 id)
 {
 	if (flags) {
@@ -585,17 +585,51 @@ int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r)
 	return 0;
 }
 
+/*
+ * The BUSY cgroup with the smallest id above @id, or NULL. Call with p->lock held. A
+ * walk of every bucket: listing n sandboxes is O(n^2), for a gc run, never a start path.
+ */
+static struct rund_cg *rund_find_next(struct rund_pool *p, u64 id)
+{
+	struct rund_cg *cg, *next = NULL;
+	int bkt;
+
+	lockdep_assert_held(&p->lock);
+	hash_for_each(p->by_id, bkt, cg, hid)
+		if (cg->state == RUND_CG_BUSY && cg->id > id && (!next || cg->id < next->id))
+			next = cg;
+	return next;
+}
+
+/* LOOKUP by name or id, or LOOKUP_NEXT from an id (0 included) with no name */
+static int rund_lookup_check(const struct rund_cgpool_lookup *l)
+{
+	if (!(l->flags & RUND_CGPOOL_LOOKUP_NEXT))
+		return rund_which("LOOKUP", l->flags, l->name, l->id);
+	if (l->flags & ~RUND_CGPOOL_LOOKUP_NEXT) {
+		rund_bad("LOOKUP: unknown flags 0x%x\n", l->flags);
+		return -EINVAL;
+	}
+	if (l->name[0]) {
+		rund_bad("LOOKUP: NEXT lists by cgroup id: the name must be empty\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int rund_lookup(struct rund_pool *p, struct rund_cgpool_lookup *l)
 {
+	bool next = l->flags & RUND_CGPOOL_LOOKUP_NEXT;
 	struct rund_cg *cg;
 	int err;
 
-	err = rund_which("LOOKUP", l->flags, l->name, l->id);
+	err = rund_lookup_check(l);
 	if (err)
 		return err;
 	/* a BUSY cgroup's names change only after a RELEASE moved it on under the lock */
 	spin_lock(&p->lock);
-	cg = rund_find_busy(p, "LOOKUP", l->name, l->id);
+	/* the end of a listing is no error to log */
+	cg = next ? rund_find_next(p, l->id) : rund_find_busy(p, "LOOKUP", l->name, l->id);
 	if (cg) {
 		l->id = cg->id;
 		strscpy(l->name, cg->sandbox, sizeof(l->name));

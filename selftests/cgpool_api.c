@@ -320,6 +320,84 @@ TEST_F_TIMEOUT(pool, acquire_lookup_release, 120)
 	} while (0);
 }
 
+/* LOOKUP_NEXT from @after: 0 and the sandbox in @l, or the errno */
+static int lookup_next(int dev, uint64_t after, struct rund_cgpool_lookup *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->size = sizeof(*l);
+	l->flags = RUND_CGPOOL_LOOKUP_NEXT;
+	l->id = after;
+	return cgp_ioctl(dev, RUND_CGPOOL_IOC_LOOKUP, l);
+}
+
+/* Every acquired sandbox of the pool, listed with LOOKUP_NEXT, as "name:path " in @out. */
+static int list_sandboxes(struct __test_metadata *_metadata, FIXTURE_DATA(pool) *self,
+			  char *out, size_t len)
+{
+	struct rund_cgpool_lookup l;
+	char line[256];
+	uint64_t last = 0;
+	size_t used = 0;
+	int n = 0, err, m;
+
+	out[0] = '\0';
+	kmsg_drain(self);
+	while (!(err = lookup_next(self->dev, last, &l))) {
+		EXPECT_LT(last, (uint64_t)l.id) TH_LOG("ids must grow: %llu after %llu",
+						       (unsigned long long)l.id,
+						       (unsigned long long)last);
+		if (l.id <= last)
+			break;
+		last = l.id;
+		used += snprintf(out + used, len - used, "%s:%s ", l.name, l.path);
+		if (used >= len || ++n > 16)
+			break;
+	}
+	EXPECT_EQ(ENOENT, err);
+	/* the end of a listing is no error: nothing in dmesg */
+	EXPECT_EQ(0, cgp_kmsg_read(self->kmsg, "", line, sizeof(line), &m)) TH_LOG("%s", line);
+	return n;
+}
+
+/* LOOKUP_NEXT lists every acquired sandbox once, in cgroup id order, and only those. */
+TEST_F_TIMEOUT(pool, lookup_next_lists_sandboxes, 120)
+{
+	struct rund_cgpool_acquire a[3];
+	struct rund_cgpool_lookup l;
+	char list[1024], want[64];
+	static const char *const names[] = { "ls-a", "ls-b", "ls-c" };
+
+	if (!self->ok)
+		return;
+	EXPECT_EQ(0, list_sandboxes(_metadata, self, list, sizeof(list)));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, cgp_acquire(self->dev, names[i], 0, NULL, &a[i]));
+	EXPECT_EQ(3, list_sandboxes(_metadata, self, list, sizeof(list)));
+	for (int i = 0; i < 3; i++) {
+		snprintf(want, sizeof(want), "%s:%s ", names[i], a[i].path);
+		EXPECT_NE(NULL, strstr(list, want)) TH_LOG("'%s' not in '%s'", want, list);
+	}
+	/* a released one is no longer listed; the others still are */
+	ASSERT_EQ(0, cgp_release(self->dev, "ls-b", 0));
+	EXPECT_EQ(2, list_sandboxes(_metadata, self, list, sizeof(list)));
+	EXPECT_EQ(NULL, strstr(list, "ls-b:")) TH_LOG("released ls-b listed: '%s'", list);
+	/* past the largest id: the end */
+	EXPECT_EQ(ENOENT, lookup_next(self->dev, a[0].id > a[2].id ? a[0].id : a[2].id, &l));
+	/* NEXT takes no name, and no other flag */
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.flags = RUND_CGPOOL_LOOKUP_NEXT;
+	snprintf(l.name, sizeof(l.name), "ls-a");
+	reject(_metadata, self, RUND_CGPOOL_IOC_LOOKUP, &l, EINVAL, "the name must be empty");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.flags = RUND_CGPOOL_LOOKUP_NEXT | 0x80;
+	reject(_metadata, self, RUND_CGPOOL_IOC_LOOKUP, &l, EINVAL, "unknown flags 0x81");
+	ASSERT_EQ(0, cgp_release(self->dev, "ls-a", 0));
+	ASSERT_EQ(0, cgp_release(self->dev, "ls-c", 0));
+	EXPECT_EQ(0, list_sandboxes(_metadata, self, list, sizeof(list)));
+}
+
 /* Pool dry: ACQUIRE falls back to mkdir (counted); refill restores idle >= low. */
 TEST_F_TIMEOUT(pool, fallback_and_refill, 120)
 {

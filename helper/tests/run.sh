@@ -8,7 +8,7 @@ bin=$1
 . "$(dirname "$0")/../../scripts/lib/tap-cli.sh"
 
 echo "TAP version 13"
-echo "1..25"
+echo "1..32"
 expect 2 "want a command" "no command" --
 expect 2 "unknown command 'frob'" "unknown command named" -- frob
 expect 2 "--size N" "setup without --size" -- setup /x --dry-run
@@ -54,4 +54,13 @@ expect 0 '"flags":0,"recycle":false,"mkdir":false' "setup without --recycle: def
 expect 0 "--pid PID: DEPRECATED and racy" "help says --pid is deprecated and racy" -- help
 expect 1 "pidfd_open\\(2147483647\\)" "acquire --pidfd-of of no process fails before any ioctl" -- \
 	acquire box --pidfd-of 2147483647
+expect 2 "list: takes no arguments" "list takes no arguments" -- list box
+expect 2 "gc: want exactly one pool directory" "gc needs the pool dir" -- gc
+expect 2 "gc: --runtime-root without --runtime" "gc --runtime-root alone refused" -- \
+	gc /tmp --runtime-root /run/runc
+expect 1 "gc: /nonexistent-pool: No such file" "gc names a missing pool dir" -- gc /nonexistent-pool
+# a runtime that cannot list its containers: gc must not take every sandbox for a leftover
+expect 1 "--runtime false: .list. exited 1: cannot tell its containers, nothing released" \
+	"gc refuses a runtime that cannot list" -- gc /tmp --runtime false
+expect 0 "gc DIR: release the sandboxes" "help describes gc" -- help
 exit $failed

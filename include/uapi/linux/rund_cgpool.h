@@ -176,10 +176,20 @@ struct rund_cgpool_release {
 
 #define RUND_CGPOOL_RELEASE_SIZE_VER0	sizeof(struct rund_cgpool_release)
 
-/* LOOKUP: find an acquired sandbox by exactly one of @name, @id; fills the other + path. */
+/*
+ * LOOKUP: find an acquired sandbox by exactly one of @name, @id; fills the other + path.
+ *
+ * With RUND_CGPOOL_LOOKUP_NEXT, @name empty: the acquired sandbox with the smallest
+ * cgroup id above @id (0: the first), ENOENT past the last. Starting at 0 and feeding
+ * each answer's @id back lists every sandbox once, in cgroup id order, however many are
+ * acquired or released meanwhile (those may or may not be listed); it is how a runtime
+ * finds what a crashed caller left acquired (`rund-cgpool gc`).
+ */
+#define RUND_CGPOOL_LOOKUP_NEXT		(1U << 0)
+
 struct rund_cgpool_lookup {
 	__u32 size;
-	__u32 flags;			/* 0 */
+	__u32 flags;			/* RUND_CGPOOL_LOOKUP_* */
 	__u64 id;			/* in/out */
 	char name[RUND_CGPOOL_NAME_LEN];	/* in/out */
 	char path[RUND_CGPOOL_NAME_LEN];	/* out */
