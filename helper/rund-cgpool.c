@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -637,11 +639,73 @@ static int gc_release(int fd, __u64 id)
 	return errno;
 }
 
+/* Every acquired sandbox (LOOKUP_NEXT) into *@out; how many, or -1 (said on stderr). */
+static int list_all(int fd, struct rund_cgpool_lookup **out)
+{
+	struct rund_cgpool_lookup l = { .id = 0 }, *v = NULL, *nv;
+	int n = 0, cap = 0, ret;
+
+	while ((ret = next_sandbox(fd, &l)) > 0) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				fprintf(stderr, "rund-cgpool: listing sandboxes: out of memory\n");
+				free(v);
+				return -1;
+			}
+			v = nv;
+		}
+		v[n++] = l;
+	}
+	if (ret < 0) {
+		free(v);
+		return -1;
+	}
+	*out = v;
+	return n;
+}
+
+/*
+ * Whether @dir (open as @dirfd) is the pool's directory: one of @sb's cgroups is there
+ * (same inode), or a child carries the pool's mark. In any other directory every sandbox
+ * would look removed, and gc would release them all.
+ */
+static bool is_pool_dir(const char *dir, int dirfd, const struct rund_cgpool_lookup *sb,
+			int n)
+{
+	char path[PATH_MAX + RUND_CGPOOL_NAME_LEN + 1];
+	bool found = false;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int i, fd;
+
+	for (i = 0; i < n; i++)
+		if (!fstatat(dirfd, sb[i].path, &st, AT_SYMLINK_NOFOLLOW) && st.st_ino == sb[i].id)
+			return true;
+	fd = dup(dirfd);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!found && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		found = lgetxattr(path, RUND_CGPOOL_MARK_XATTR, NULL, 0) >= 0;
+	}
+	closedir(d);
+	return found;
+}
+
 static int cmd_gc(struct opts *o, char **argv, int argc)
 {
-	struct rund_cgpool_lookup l = { .id = 0 };
-	json_object *arr = json_object_new_array();
-	int fd, dirfd, ret, failed = 0, rc;
+	struct rund_cgpool_lookup *sb = NULL;
+	json_object *arr;
+	int fd, dirfd, n, failed = 0, rc;
 
 	if (argc != 1)
 		usage_error("gc: want exactly one pool directory");
@@ -661,7 +725,18 @@ static int cmd_gc(struct opts *o, char **argv, int argc)
 	fd = open_dev("gc");
 	if (fd < 0)
 		return 1;
-	while ((ret = next_sandbox(fd, &l)) > 0) {
+	n = list_all(fd, &sb);
+	if (n < 0)
+		return 1;
+	if (n && !is_pool_dir(argv[0], dirfd, sb, n)) {
+		fprintf(stderr, "rund-cgpool: gc: %s holds none of the pool's cgroups: not the pool "
+			"dir? nothing released\n", argv[0]);
+		free(sb);
+		return 1;
+	}
+	arr = json_object_new_array();
+	for (int i = 0; i < n; i++) {
+		const struct rund_cgpool_lookup l = sb[i];
 		const char *why, *what = "kept";
 		json_object *j;
 		int err;
@@ -688,9 +763,10 @@ static int cmd_gc(struct opts *o, char **argv, int argc)
 	if (o->json)
 		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
 	json_object_put(arr);
+	free(sb);
 	close(fd);
 	close(dirfd);
-	return ret < 0 || failed;
+	return failed;
 }
 
 static const struct {

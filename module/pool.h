@@ -45,7 +45,7 @@
 
 #define RUND_IDLE_NAME_LEN	32
 #define RUND_OWNER_XATTR	"trusted.rund.sandbox"
-#define RUND_MARK_XATTR		"trusted.rund.pool"	/* made by the pool (adoption) */
+#define RUND_MARK_XATTR		RUND_CGPOOL_MARK_XATTR	/* made by the pool (adoption) */
 #define RUND_XATTR_PREFIX	"trusted.rund."		/* the pool's own xattrs */
 
 /* One line in dmesg per rejected request; a separate rate limit per call site. */

@@ -104,7 +104,7 @@ in_pool() {
 }
 
 echo "TAP version 13"
-echo "1..21"
+echo "1..22"
 [ -e /dev/rund_cgpool ] || insmod /rund/modules/rund_cgpool.ko
 mkdir -p $POOL
 # v1: the pool dir's cpuset from the root's, for the stand-in to copy (as runc's parents)
@@ -118,6 +118,11 @@ oci "" create c-ok && in_pool c-ok
 ok $? "create: the container's process is in its pooled cgroup"
 gc --runtime $W/runtime && said "kept c-ok: it has processes"
 ok $? "gc keeps a running container"
+# another directory: every sandbox would look removed there
+rund-cgpool gc $ROOT >$W/gc.out 2>&1
+[ $? = 1 ] && grep -q "holds none of the pool's cgroups: not the pool dir? nothing released" \
+	$W/gc.out && listed c-ok
+ok $? "gc of a directory that is not the pool's releases nothing"
 # stopped: no process left, but the runtime still has it until its delete
 kill -9 "$(cat $W/state/c-ok/pid)"
 p=$(rund-cgpool lookup c-ok | sed -n 's/^path //p')
@@ -160,6 +165,7 @@ ok $? "killed with a process in the cgroup the runtime does not know"
 gc --runtime $W/runtime && said "kept c-orphan: it has processes"
 ok $? "gc keeps a cgroup with a process"
 p=$(rund-cgpool lookup c-orphan | sed -n 's/^path //p')
+# shellcheck disable=SC2046 # one pid per word
 kill -9 $(cat "$POOL/$p/cgroup.procs")
 while [ -s "$POOL/$p/cgroup.procs" ]; do sleep 0.05; done
 gc --runtime $W/runtime && said "released c-orphan: no process, and the runtime does not know it"

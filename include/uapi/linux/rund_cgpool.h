@@ -52,6 +52,8 @@
 #define RUND_CGPOOL_NAME_LEN	256	/* NAME_MAX + 1 */
 /* Directory names starting with this belong to the pool (idle cgroups). */
 #define RUND_CGPOOL_IDLE_PREFIX	".rund-idle-"
+/* xattr on every cgroup the pool made, idle or acquired (reload adopts only those) */
+#define RUND_CGPOOL_MARK_XATTR	"trusted.rund.pool"
 
 /* struct rund_cgpool_limits.mask: which fields are set */
 #define RUND_CGPOOL_LIM_CPU		(1U << 0)	/* cpu_quota_us + cpu_period_us */
