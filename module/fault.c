@@ -37,6 +37,8 @@ module_param_named(attach_delay_ms, rund_delay_ms[RUND_DELAY_ATTACH], uint, 0644
 MODULE_PARM_DESC(attach_delay_ms, "test builds: ACQUIRE sleeps this long before the attach");
 module_param_named(busy_delay_ms, rund_delay_ms[RUND_DELAY_BUSY], uint, 0644);
 MODULE_PARM_DESC(busy_delay_ms, "test builds: ACQUIRE sleeps this long once the cgroup is BUSY");
+module_param_named(idle_delay_ms, rund_delay_ms[RUND_DELAY_IDLE], uint, 0644);
+MODULE_PARM_DESC(idle_delay_ms, "test builds: a recycle sleeps this long once its cgroup is idle");
 
 /* -EIO while @op is armed, counting one call down */
 int rund_fault(enum rund_fault_op op)

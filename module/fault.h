@@ -18,10 +18,11 @@ enum rund_fault_op {
 	RUND_FAULT_NR,
 };
 
-/* where ACQUIRE sleeps for a test that must act inside its window */
+/* where ACQUIRE (or a recycle) sleeps for a test that must act inside its window */
 enum rund_fault_delay {
 	RUND_DELAY_ATTACH,		/* between the pid checks and the attach */
 	RUND_DELAY_BUSY,		/* after the cgroup became BUSY */
+	RUND_DELAY_IDLE,		/* a recycle, once its cgroup is idle again */
 	RUND_DELAY_NR,
 };
 

@@ -291,7 +291,7 @@ static int rund_pool_fill(struct rund_pool *p)
 	int err;
 
 	while (atomic_long_read(&p->nr_idle) < p->size) {
-		err = rund_add_new(p, &p->prefilled);
+		err = rund_add_new(p, &p->prefilled, false);
 		if (err) {
 			rund_bad("SETUP: making the pool's cgroups failed: %d\n", err);
 			return err;

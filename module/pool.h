@@ -183,8 +183,8 @@ int rund_cg_new(struct rund_pool *p, struct rund_cg *cg);
 void rund_cg_destroy(struct rund_pool *p, struct rund_cg *cg);
 void rund_cg_retire(struct rund_pool *p, struct rund_cg *cg);
 void rund_cg_park(struct rund_pool *p, struct rund_cg *cg, bool doomed);
-void rund_cg_make_idle(struct rund_pool *p, struct rund_cg *cg);
-int rund_add_new(struct rund_pool *p, atomic64_t *counter);
+void rund_cg_make_idle(struct rund_pool *p, struct rund_cg *cg, bool slot);
+int rund_add_new(struct rund_pool *p, atomic64_t *counter, bool slot);
 void rund_recycle_one(struct rund_pool *p, struct rund_cg *cg);
 
 /* cgfile.c: interface files of the pool dir (@cg NULL) or of a child, by path */

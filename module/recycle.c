@@ -106,19 +106,31 @@ int rund_cg_new(struct rund_pool *p, struct rund_cg *cg)
 	return err;
 }
 
-/* Put @cg (reset, under its idle name) on the idle list; the most recent one goes first. */
-void rund_cg_make_idle(struct rund_pool *p, struct rund_cg *cg)
+/*
+ * Put @cg (reset, under its idle name) on the idle list; the most recent one goes first.
+ * @slot: it takes the place a recycle reserved (rund_idle_slot()), given back in the same
+ * step: were idle counted before the slot is given back, idle + coming would count @cg
+ * twice, and a recycle checking its slot meanwhile would find the pool full and remove
+ * a cgroup the pool needs.
+ */
+void rund_cg_make_idle(struct rund_pool *p, struct rund_cg *cg, bool slot)
 {
 	spin_lock(&p->lock);
 	cg->state = RUND_CG_IDLE;
 	list_add(&cg->node, &p->idle);
-	spin_unlock(&p->lock);
 	atomic_long_inc(&p->nr_idle);
+	if (slot)
+		p->coming--;
+	spin_unlock(&p->lock);
 	wake_up(&p->idle_wq);
 }
 
-/* Make one more idle cgroup, counted in @counter (prefilled, refills). */
-int rund_add_new(struct rund_pool *p, atomic64_t *counter)
+/*
+ * Make one more idle cgroup, counted in @counter (prefilled, refills). @slot: it takes
+ * the place a recycle reserved (rund_cg_make_idle()); on failure that place is the
+ * caller's to give back.
+ */
+int rund_add_new(struct rund_pool *p, atomic64_t *counter, bool slot)
 {
 	struct rund_cg *cg = rund_cg_alloc(p);
 	int err;
@@ -132,7 +144,7 @@ int rund_add_new(struct rund_pool *p, atomic64_t *counter)
 		return err;
 	}
 	atomic64_inc(counter);
-	rund_cg_make_idle(p, cg);
+	rund_cg_make_idle(p, cg, slot);
 	return 0;
 }
 
@@ -204,10 +216,13 @@ void rund_recycle_one(struct rund_pool *p, struct rund_cg *cg)
 					    cg->name, err);
 		atomic64_inc(&p->replaced);
 		rund_cg_retire(p, cg);
-		rund_add_new(p, &p->refills);
+		if (!rund_add_new(p, &p->refills, slot))
+			slot = false;
 	} else {
 		atomic64_inc(&p->recycled);
-		rund_cg_make_idle(p, cg);
+		rund_cg_make_idle(p, cg, slot);
+		slot = false;
+		rund_fault_delay(RUND_DELAY_IDLE);
 		module_put(THIS_MODULE);
 	}
 	if (slot)
@@ -320,7 +335,7 @@ static void rund_work_creds(struct rund_pool *p)
 			queue_delayed_work(rund_wq, &p->work, wait);
 			return;
 		}
-		if (rund_add_new(p, &p->refills))
+		if (rund_add_new(p, &p->refills, false))
 			break;
 	}
 	p->refilling = false;

@@ -323,7 +323,7 @@ static void rund_abort(struct rund_pool *p, struct rund_cg *cg, bool claimed)
 	}
 	/* never handed out, but limits may have been written: a new one takes its place */
 	rund_cg_retire(p, cg);
-	rund_add_new(p, &p->refills);
+	rund_add_new(p, &p->refills, false);
 }
 
 /*
@@ -490,15 +490,20 @@ static int rund_which(const char *what, u32 flags, const char *name, u64 id)
 	return name[0] ? rund_name_check(what, name) : 0;
 }
 
-/* The BUSY cgroup of @name or @id, or NULL and one dmesg line. Call with p->lock held. */
+/*
+ * The BUSY cgroup of @name or @id, or of both (RELEASE_EXACT: @name must hold @id), or
+ * NULL and one dmesg line. Call with p->lock held.
+ */
 static struct rund_cg *rund_find_busy(struct rund_pool *p, const char *what,
 				      const char *name, u64 id)
 {
 	struct rund_cg *cg = name[0] ? rund_find_name(p, name) : rund_find_id(p, id);
 
-	if (cg && cg->state == RUND_CG_BUSY)
+	if (cg && cg->state == RUND_CG_BUSY && (!name[0] || !id || cg->id == id))
 		return cg;
-	if (name[0])
+	if (name[0] && id)
+		rund_bad("%s: no acquired sandbox '%s' with cgroup id %llu\n", what, name, id);
+	else if (name[0])
 		rund_bad("%s: no acquired sandbox named '%s'\n", what, name);
 	else
 		rund_bad("%s: no acquired sandbox with cgroup id %llu\n", what, id);
@@ -524,12 +529,28 @@ static void rund_unbusy(struct rund_pool *p, struct rund_cg *cg)
 	atomic64_inc(&p->released);
 }
 
+/* RELEASE by name or id, or RELEASE_EXACT by both */
+static int rund_release_check(const struct rund_cgpool_release *r)
+{
+	if (!(r->flags & RUND_CGPOOL_RELEASE_EXACT))
+		return rund_which("RELEASE", r->flags, r->name, r->id);
+	if (r->flags & ~RUND_CGPOOL_RELEASE_EXACT) {
+		rund_bad("RELEASE: unknown flags 0x%x\n", r->flags);
+		return -EINVAL;
+	}
+	if (!r->name[0] || !r->id) {
+		rund_bad("RELEASE: EXACT needs both name and id\n");
+		return -EINVAL;
+	}
+	return rund_name_check("RELEASE", r->name);
+}
+
 int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r)
 {
 	struct rund_cg *cg;
 	int err;
 
-	err = rund_which("RELEASE", r->flags, r->name, r->id);
+	err = rund_release_check(r);
 	if (err)
 		return err;
 	spin_lock(&p->lock);

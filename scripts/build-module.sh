@@ -5,7 +5,8 @@
 # sources (OUTDIR), so modules for several kernels can coexist; prints the .ko path and
 # writes OUTDIR/expect-backend (fast when KDIR's kernel has CONFIG_CGROUP_RUND, else compat).
 # RUND_FAULT_INJECT=y in the environment builds the test variant (module/fault.h: the
-# "fault", "attach_delay_ms" and "busy_delay_ms" parameters), as make check does.
+# "fault", "attach_delay_ms", "busy_delay_ms" and "idle_delay_ms" parameters), as make
+# check does.
 set -euo pipefail
 
 kdir=$1

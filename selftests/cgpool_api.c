@@ -398,6 +398,33 @@ TEST_F_TIMEOUT(pool, lookup_next_lists_sandboxes, 120)
 	EXPECT_EQ(0, list_sandboxes(_metadata, self, list, sizeof(list)));
 }
 
+/* RELEASE_EXACT releases a sandbox only while it holds the cgroup id it names. */
+TEST_F_TIMEOUT(pool, release_exact, 120)
+{
+	struct rund_cgpool_release r;
+	struct rund_cgpool_acquire a;
+	struct rund_cgpool_lookup l;
+
+	if (!self->ok)
+		return;
+	ASSERT_EQ(0, cgp_acquire(self->dev, "ex-a", 0, NULL, &a));
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.flags = RUND_CGPOOL_RELEASE_EXACT;
+	snprintf(r.name, sizeof(r.name), "ex-a");
+	r.id = a.id + 1000003;
+	reject(_metadata, self, RUND_CGPOOL_IOC_RELEASE, &r, ENOENT,
+	       "no acquired sandbox 'ex-a' with cgroup id");
+	r.id = 0;
+	reject(_metadata, self, RUND_CGPOOL_IOC_RELEASE, &r, EINVAL, "EXACT needs both name and id");
+	r.flags |= 0x40;
+	r.id = a.id;
+	reject(_metadata, self, RUND_CGPOOL_IOC_RELEASE, &r, EINVAL, "unknown flags 0x41");
+	r.flags = RUND_CGPOOL_RELEASE_EXACT;
+	EXPECT_EQ(0, cgp_ioctl(self->dev, RUND_CGPOOL_IOC_RELEASE, &r));
+	EXPECT_EQ(ENOENT, cgp_lookup(self->dev, "ex-a", 0, &l));
+}
+
 /* Pool dry: ACQUIRE falls back to mkdir (counted); refill restores idle >= low. */
 TEST_F_TIMEOUT(pool, fallback_and_refill, 120)
 {

@@ -168,10 +168,17 @@ struct rund_cgpool_acquire {
 #define RUND_CGPOOL_OUT_FALLBACK	(1U << 0)	/* pool was dry: made by mkdir */
 #define RUND_CGPOOL_OUT_RENAMED		(1U << 1)	/* path == name (rename supported) */
 
-/* RELEASE: give a sandbox's cgroup back; exactly one of @name, @id. */
+/*
+ * RELEASE: give a sandbox's cgroup back; exactly one of @name, @id. With
+ * RUND_CGPOOL_RELEASE_EXACT both: the sandbox @name only while it holds cgroup @id (ENOENT
+ * otherwise). A recycled cgroup keeps its id: a caller that read (name, id) earlier, as
+ * `rund-cgpool gc` does, cannot release the next sandbox that got the cgroup meanwhile.
+ */
+#define RUND_CGPOOL_RELEASE_EXACT	(1U << 0)
+
 struct rund_cgpool_release {
 	__u32 size;
-	__u32 flags;			/* 0 */
+	__u32 flags;			/* RUND_CGPOOL_RELEASE_* */
 	__u64 id;
 	char name[RUND_CGPOOL_NAME_LEN];
 };
