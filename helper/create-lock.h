@@ -7,10 +7,12 @@
  * empty and the runtime may not know the container yet: exactly what a leftover looks
  * like. So rund-oci holds an open file description lock (F_OFD_SETLKW, a read lock: the
  * pool dir opens read-only) on one byte of the pool directory, at an offset named by the
- * container id, from before its ACQUIRE until the runtime's create returned; gc asks
- * (F_OFD_GETLK) whether anyone holds it and leaves the sandbox alone if so. The kernel
- * drops the lock when its holder dies, however it dies: nothing to clean up after a
- * crash. Two ids that hash to one byte only make gc skip a leftover once more.
+ * container id, from before its ACQUIRE until the runtime's create returned, and the
+ * runtime inherits the descriptor: a create that outlives a killed rund-oci still holds
+ * it. gc asks (F_OFD_GETLK) whether anyone holds it and leaves the sandbox alone if so.
+ * The lock goes when the last descriptor closes, however its holders die: nothing to
+ * clean up after a crash. Two ids that hash to one byte only make gc skip a leftover
+ * once more.
  */
 #ifndef RUND_CREATE_LOCK_H
 #define RUND_CREATE_LOCK_H
@@ -30,7 +32,7 @@ static inline off_t create_lock_byte(const char *id)
 	return (off_t)(h & ((1ULL << 62) - 1));
 }
 
-/* Take @id's create lock on @dirfd (the pool dir), waiting for gc. 0 or -errno. */
+/* Take @id's create lock on @dirfd (the pool dir). 0 or -errno. */
 static inline int create_lock(int dirfd, const char *id)
 {
 	struct flock fl = {

@@ -57,9 +57,12 @@ static const char usage[] =
 	"gc DIR: release the sandboxes of the pool at DIR that no container can use: those\n"
 	"  whose cgroup was removed (a runtime's delete, and its caller killed before its\n"
 	"  RELEASE); with --runtime, also those with no process that the OCI runtime RUNTIME\n"
-	"  (runc, crun; --root ROOT) does not know and no rund-oci is creating (a caller\n"
-	"  killed between ACQUIRE and the runtime's create). Use --runtime only on a pool\n"
-	"  that serves that runtime alone. --dry-run: say what it would release.\n"
+	"  (runc, crun: `state ID` exits 1; --runtime-root ROOT: its --root) does not know\n"
+	"  and no rund-oci is creating (a caller killed between ACQUIRE and the runtime's\n"
+	"  create). Use --runtime only on a pool that serves that runtime (and root) alone;\n"
+	"  a runtime that knows none of the sandboxes while some have processes is refused.\n"
+	"  Released by name and cgroup id together (RELEASE_EXACT). --dry-run: say what it\n"
+	"  would release.\n"
 	"acquire --pid PID: DEPRECATED and racy: the number is resolved in the kernel, so if\n"
 	"  the process exits and PID is reused meanwhile, the newcomer is attached. Use\n"
 	"  --pidfd-of.\n";
@@ -603,7 +606,15 @@ static enum gc_verdict gc_judge(const struct opts *o, int dirfd,
 	struct stat st;
 	int locked;
 
-	if (fstatat(dirfd, l->path, &st, AT_SYMLINK_NOFOLLOW) || st.st_ino != l->id) {
+	if (fstatat(dirfd, l->path, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (errno != ENOENT) {
+			*why = "cannot stat its cgroup";
+			return GC_KEEP;
+		}
+		*why = "its cgroup was removed";
+		return GC_RELEASE;
+	}
+	if (st.st_ino != l->id) {
 		*why = "its cgroup was removed";
 		return GC_RELEASE;
 	}
@@ -621,22 +632,54 @@ static enum gc_verdict gc_judge(const struct opts *o, int dirfd,
 		*why = "it has processes";
 		return GC_KEEP;
 	}
-	if (!runtime_says(o, "state", l->name)) {
+	/* runc and crun exit 1 for a container they do not have; anything else: cannot tell */
+	switch (runtime_says(o, "state", l->name)) {
+	case 0:
 		*why = "the runtime knows it";
 		return GC_KEEP;
+	case 1:
+		*why = "no process, and the runtime does not know it";
+		return GC_RELEASE;
+	default:
+		*why = "the runtime's state failed: cannot tell";
+		return GC_KEEP;
 	}
-	*why = "no process, and the runtime does not know it";
-	return GC_RELEASE;
 }
 
-/* RELEASE sandbox @id (not its name: a new sandbox may hold that by now); 0 or errno */
-static int gc_release(int fd, __u64 id)
+/*
+ * RELEASE sandbox @l only while its name still holds its cgroup (RELEASE_EXACT: the
+ * listing is a snapshot, and a recycled cgroup keeps its id); 0 or errno.
+ */
+static int gc_release(int fd, const struct rund_cgpool_lookup *l)
 {
-	struct rund_cgpool_release r = { .size = sizeof(r), .id = id };
+	struct rund_cgpool_release r = {
+		.size = sizeof(r), .flags = RUND_CGPOOL_RELEASE_EXACT, .id = l->id,
+	};
 
+	strcpy(r.name, l->name);
 	if (!ioctl(fd, RUND_CGPOOL_IOC_RELEASE, &r))
 		return 0;
 	return errno;
+}
+
+/*
+ * A runtime that knows none of the sandboxes while some have processes is asked in the
+ * wrong place (--runtime-root: containerd's runc root is /run/containerd/runc/NAMESPACE):
+ * every stopped container would look like a leftover. @sb: the listing.
+ */
+static bool runtime_blind(const struct opts *o, int dirfd, const struct rund_cgpool_lookup *sb,
+			  int n)
+{
+	bool procs = false;
+	struct stat st;
+
+	for (int i = 0; i < n; i++) {
+		if (!runtime_says(o, "state", sb[i].name))
+			return false;
+		procs |= !fstatat(dirfd, sb[i].path, &st, AT_SYMLINK_NOFOLLOW) &&
+			 st.st_ino == sb[i].id && has_procs(dirfd, sb[i].path);
+	}
+	return procs;
 }
 
 /* Every acquired sandbox (LOOKUP_NEXT) into *@out; how many, or -1 (said on stderr). */
@@ -734,6 +777,12 @@ static int cmd_gc(struct opts *o, char **argv, int argc)
 		free(sb);
 		return 1;
 	}
+	if (o->runtime && runtime_blind(o, dirfd, sb, n)) {
+		fprintf(stderr, "rund-cgpool: gc: --runtime %s knows none of the %d sandboxes though "
+			"some have processes: wrong --runtime-root? nothing released\n", o->runtime, n);
+		free(sb);
+		return 1;
+	}
 	arr = json_object_new_array();
 	for (int i = 0; i < n; i++) {
 		const struct rund_cgpool_lookup l = sb[i];
@@ -743,9 +792,12 @@ static int cmd_gc(struct opts *o, char **argv, int argc)
 
 		if (gc_judge(o, dirfd, &l, &why) == GC_RELEASE) {
 			what = o->dry_run ? "would release" : "released";
-			err = o->dry_run ? 0 : gc_release(fd, l.id);
-			/* released meanwhile by its owner: what gc wanted */
-			if (err && err != ENOENT) {
+			err = o->dry_run ? 0 : gc_release(fd, &l);
+			/* released meanwhile, or its cgroup another sandbox's now: leave it */
+			if (err == ENOENT) {
+				what = "kept";
+				why = "released or acquired again meanwhile";
+			} else if (err) {
 				what = "failed to release";
 				why = strerror(err);
 				failed = 1;

@@ -46,6 +46,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -142,21 +143,31 @@ static void forward(int sig)
 		kill(runtime_pid, sig);
 }
 
-/* Run the runtime with @c's command line; its exit status (128 + signal when killed). */
-static int run_runtime(const struct call *c)
+/*
+ * Run the runtime with @c's command line; its exit status (128 + signal when killed).
+ * @keep_fd (>= 0) is inherited by the runtime: the create lock stays held while the
+ * runtime's create runs, even if rund-oci is killed first. rund-oci's parent-death signal
+ * (a containerd shim sets SIGKILL) is the runtime's too, as if the caller had run it.
+ */
+static int run_runtime(const struct call *c, int keep_fd)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = forward };
-	pid_t pid;
-	int st;
+	pid_t pid, parent = getpid();
+	int st, pdeath = 0;
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	prctl(PR_GET_PDEATHSIG, &pdeath);
 	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (!pid) {
+		if (pdeath && (prctl(PR_SET_PDEATHSIG, pdeath) || getppid() != parent))
+			_exit(128 + pdeath);	/* rund-oci died before the prctl */
+		if (keep_fd >= 0)
+			fcntl(keep_fd, F_SETFD, 0);
 		execvp(c->argv[0], c->argv);
 		fprintf(stderr, "rund-oci: %s: %s\n", c->argv[0], strerror(errno));
 		_exit(127);
@@ -399,7 +410,7 @@ static int do_create(struct call *c, const char *pool)
 		release(c->id);
 		return 1;
 	}
-	ret = run_runtime(c);
+	ret = run_runtime(c, lock);
 	/* the runtime failed to create it: give the cgroup back now */
 	if (ret && release(c->id))
 		fprintf(stderr, "rund-oci: %s stays acquired: `rund-cgpool release %s`\n",
@@ -416,7 +427,7 @@ static int do_create(struct call *c, const char *pool)
  */
 static int do_delete(struct call *c)
 {
-	int ret = run_runtime(c);
+	int ret = run_runtime(c, -1);
 
 	if (ret || !c->id)
 		return ret;

@@ -21,6 +21,9 @@ pkgs=(
 	pkg-config libjson-c-dev
 	# cglat (tools/cglat): BPF object, skeleton, loader
 	bpftool libbpf-dev
+	# the containerd end-to-end test and bench (helper/tests/containerd-e2e.sh, run in
+	# guests): Debian's containerd (ctr, the runc shim) and runc
+	containerd runc
 	# benchmark plots (bench/run); bench/layer's qcow2-overlay row
 	gnuplot-nox qemu-utils
 	# rund-prepatch's libFuzzer smoke (make -C prepatch-tool check)
