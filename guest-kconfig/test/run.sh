@@ -14,6 +14,13 @@
 # console, and vhost-vsock when the host has /dev/vhost-vsock. The guest side is
 # guest-kconfig/test/guest.plan run by scripts/vm/init. virtiofsd is not packaged in Debian
 # bookworm, so the lower dir is virtio-blk (the virtio-fs driver is checked for presence).
+# The microvm's upper disk is a sandbox's writable layer as rund gives it (issue 19):
+# helper/rund-layer reflinks a formatted template on an XFS with reflink=1 (a loop-mounted
+# image) into an unnamed file (O_TMPFILE) and runs qemu with it as fd 3 (-add-fd,
+# /dev/fdset). The guest writes 16 MiB through the overlay; meanwhile the XFS must hold
+# no named file but the template and have less free space, and once qemu exits the space
+# must come back. Where the XFS cannot be mounted (no root, loop or XFS), those two checks
+# are skipped and the upper disk is a plain image file.
 # Console logs: build/guest-test/<machine>.log. Exit 1 when any test fails.
 set -euo pipefail
 
@@ -44,7 +51,7 @@ done
 out=$top/build/guest-test
 mkdir -p "$out"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'umount "$work/xfs" 2>/dev/null; rm -rf "$work"' EXIT
 
 # guest helper, static so it also runs in the container root
 mkdir -p "$work/payload/bin"
@@ -65,6 +72,56 @@ mkinitramfs_args=(--plan "$top/guest-kconfig/test/guest.plan" --payload "$work/p
 vsock=0
 [ -w /dev/vhost-vsock ] && vsock=1
 
+# the writable layer's XFS and template: $xfs set when it could be mounted, else $noxfs
+layer=$top/build/helper/rund-layer
+xfs='' noxfs=''
+if [ ! -x "$layer" ]; then
+	noxfs="no $layer (make)"
+elif ! command -v mkfs.xfs >/dev/null; then
+	noxfs="no mkfs.xfs (make deps: xfsprogs)"
+elif { truncate -s 320M "$work/xfs.img" && mkfs.xfs -q -m reflink=1 "$work/xfs.img" &&
+	mkdir -p "$work/xfs" && mount -o loop "$work/xfs.img" "$work/xfs"; } >"$work/mount.err" 2>&1; then
+	xfs=$work/xfs
+	mkfs.ext4 -q -F -L rund-upper "$xfs/upper.img" 32M >/dev/null || die "mkfs template"
+	sync -f "$xfs"
+else
+	noxfs="cannot loop-mount an XFS here: $(head -c 200 "$work/mount.err" | tr '\n' ' ')"
+fi
+# free blocks of the XFS, deferred inode inactivation flushed first
+xfs_free() { sync -f "$xfs"; stat -f -c %a "$xfs"; }
+
+# layer_checks: the microvm boot's writable layer, from free0/free1/layer_names
+layer_checks() {
+	local what1="writable layer (rund-layer, XFS reflink): the guest's 16 MiB land in it, no named file on the host"
+	local what2="writable layer: its space comes back when qemu exits"
+	local free2
+	if [ -z "$xfs" ]; then
+		n=$((n + 1)); echo "ok $n - $m: $what1 # SKIP $noxfs"
+		n=$((n + 1)); echo "ok $n - $m: $what2 # SKIP $noxfs"
+		return
+	fi
+	n=$((n + 1))
+	echo "# layer: XFS free blocks $free0 before, ${free1:-?} with the guest's writes; names: ${layer_names:-?}"
+	if [ -n "$free1" ] && [ "$layer_names" = "upper.img " ] && [ $((free0 - free1)) -ge 2048 ]; then
+		echo "ok $n - $m: $what1"
+	else
+		echo "not ok $n - $m: $what1"; fails=$((fails + 1))
+	fi
+	# XFS inactivates an unlinked inode in the background: give it a few seconds
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		free2=$(xfs_free)
+		[ $((free0 - free2)) -gt 256 ] || break
+		sleep 1
+	done
+	n=$((n + 1))
+	echo "# layer: XFS free blocks $free2 after qemu exited (4 KiB blocks)"
+	if [ $((free0 - free2)) -le 256 ]; then
+		echo "ok $n - $m: $what2"
+	else
+		echo "not ok $n - $m: $what2"; fails=$((fails + 1))
+	fi
+}
+
 n=0
 fails=0
 for m in $machines; do
@@ -82,9 +139,19 @@ for m in $machines; do
 		;;
 	*) die "unknown machine '$m' (want microvm or q35)" ;;
 	esac
+	# microvm with the XFS: the upper disk is rund-layer's fd 3
+	upper=(-drive "file=$work/upper.img,format=raw,if=none,id=upper")
+	wrap=()
+	if [ "$m" = microvm ] && [ -n "$xfs" ]; then
+		# qemu also opens the image read-only (its fd set must hold an fd of each access
+		# mode it asks for): fd 4 is fd 3 reopened read-only
+		upper=(-add-fd "fd=3,set=1" -add-fd "fd=4,set=1"
+			-drive "file=/dev/fdset/1,format=raw,if=none,id=upper")
+		wrap=("$layer" "$xfs/upper.img" -- bash -c 'exec 4</proc/self/fd/3 && exec "$@"' layer)
+	fi
 	devs=(-drive "file=$work/lower.img,format=raw,if=none,id=lower,readonly=on"
 		-device "virtio-blk-$bus,drive=lower"
-		-drive "file=$work/upper.img,format=raw,if=none,id=upper"
+		"${upper[@]}"
 		-device "virtio-blk-$bus,drive=upper"
 		-netdev "user,id=n0" -device "virtio-net-$bus,netdev=n0"
 		-chardev "file,id=hvc,path=$out/$m.hvc0" -device "virtio-serial-$bus"
@@ -93,6 +160,7 @@ for m in $machines; do
 	# timer) cannot calibrate the TSC on a loaded host, and boots hang (bench/guest-boot/run)
 	tsc=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	append="console=ttyS0 reboot=t panic=-1 nokaslr tsc_early_khz=${tsc:-2000000} rund.cgmode=$cgmode"
+	[ ${#wrap[@]} = 0 ] || append+=" rund.layer=1"
 	if [ $vsock = 1 ]; then
 		devs+=(-device "vhost-vsock-$bus,guest-cid=3")
 		append+=" rund.vsock=host"
@@ -102,10 +170,24 @@ for m in $machines; do
 	echo "# $m: $(basename "$kernel"), cgroup $cgmode, log $log"
 	start=$(date +%s)
 	rc=0
-	timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${mopts[@]}" -accel tcg,thread=multi \
-		-cpu max -smp 2 -m 256 -nodefaults -no-user-config -nographic -no-reboot \
-		-serial "file:$log" -kernel "$kernel" -initrd "$work/initrd.gz" -append "$append" \
-		"${devs[@]}" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
+	[ ${#wrap[@]} = 0 ] || free0=$(xfs_free)
+	: >"$log"
+	"${wrap[@]}" timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${mopts[@]}" \
+		-accel tcg,thread=multi -cpu max -smp 2 -m 256 -nodefaults -no-user-config \
+		-nographic -no-reboot -serial "file:$log" -kernel "$kernel" -initrd "$work/initrd.gz" \
+		-append "$append" "${devs[@]}" </dev/null >"$work/qemu.out" 2>&1 &
+	qemu=$!
+	# the layer while the guest has written into it: no named file, less free space
+	layer_names='' free1=''
+	while [ ${#wrap[@]} != 0 ] && kill -0 $qemu 2>/dev/null; do
+		if grep -aq '^rund-layer: written' "$log"; then
+			layer_names=$(ls -A "$xfs" | tr '\n' ' ')
+			free1=$(xfs_free)
+			break
+		fi
+		sleep 0.2
+	done
+	wait $qemu || rc=$?
 	echo "# $m: guest ran $(($(date +%s) - start)) s, qemu exit $rc"
 	n=$((n + 1))
 	if [ $rc -ne 0 ]; then
@@ -129,6 +211,9 @@ for m in $machines; do
 	done < <(grep -a '^rund-tap: ' "$log" || true)
 	grep -q 'hello from hvc0' "$out/$m.hvc0" 2>/dev/null ||
 		{ n=$((n + 1)); echo "not ok $n - $m: host did not read the guest's virtio console line"; fails=$((fails + 1)); }
+	if [ "$m" = microvm ]; then
+		layer_checks
+	fi
 	if [ $fails -gt 0 ]; then
 		grep -a -B2 -A12 '^rund-tap: not ok' "$log" | sed 's/^/# /' || true
 	fi
