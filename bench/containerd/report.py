@@ -91,14 +91,16 @@ def plot(rows, outdir):
             f.write(f"\"{r['kernel']}\\n{r['mode']}\" {r['total_s']} {r['p50_s']} {r['p99_s']}\n")
     png = os.path.join(outdir, "containerd.png")
     script = f"""
-set terminal pngcairo size 900,500
+set terminal pngcairo size 1000,500
 set output '{png}'
 set title 'containerd + runc: {rows[0]["n"]} containers at once (TCG guest)'
 set ylabel 'seconds'
+set yrange [0:*]
+set bmargin 4
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set key top left
+set key outside right top
 plot '{dat}' using 2:xtic(1) title 'total', '' using 3 title 'p50 of one ctr run', \\
      '' using 4 title 'p99'
 """
