@@ -14,9 +14,12 @@
 # Each at 1-way (COUNT1 runs) and at WAY-way (WAVES waves of WAY processes; the qcow2
 # overlay one wave), except the full copy (1-way, COPIES runs). Lines
 # "layer: LABEL,WAY,WALL_US,TOOL_US" (layer-bench).
+# On the host (bench/layer/run --host): LAYER_BIN holds the tools, LAYER_XFS is a mounted
+# XFS with reflink=1 and LAYER_COPY a directory on another filesystem, both made by run.
 set -u
-B=/rund/bin
-X=/mnt/xfs
+B=${LAYER_BIN:-/rund/bin}
+X=${LAYER_XFS:-/mnt/xfs}
+S=${LAYER_COPY:-/scratch}
 TEMPLATE_MB=${TEMPLATE_MB:-256}
 COUNT1=${COUNT1:-100}
 WAY=${WAY:-200}
@@ -25,9 +28,11 @@ COPIES=${COPIES:-5}
 
 say() { echo "bench-layer: $*"; }
 
-mkdir -p $X
-zcat /rund/xfs.img.gz >/dev/ram1 && mount -t xfs /dev/ram1 $X ||
-	{ say "no XFS on /dev/ram1"; exit 1; }
+if [ -z "${LAYER_XFS:-}" ]; then
+	mkdir -p $X
+	zcat /rund/xfs.img.gz >/dev/ram1 && mount -t xfs /dev/ram1 $X ||
+		{ say "no XFS on /dev/ram1"; exit 1; }
+fi
 t=$X/template
 truncate -s "${TEMPLATE_MB}M" $t && mke2fs -q -F $t >/dev/null ||
 	{ say "mke2fs of the template failed"; exit 1; }
@@ -57,12 +62,12 @@ for w in 1 "$WAY"; do
 	fi
 done
 
-# the baseline without reflink: a full copy on ext2 (same brd medium), one at a time
-c=/scratch/template
+# the baseline without reflink: a full copy on ext2 (same medium), one at a time
+c=$S/template
 if cp $t $c 2>/dev/null; then
 	run full-copy 1 "$COPIES" -- $B/rund-layer --copy --time $c -- true
 	rm -f $c
 else
-	say "no room for the full-copy template on /scratch: no full-copy row"
+	say "no room for the full-copy template on $S: no full-copy row"
 fi
 say "done"

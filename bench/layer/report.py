@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""bench/layer/report.py LOG OUTDIR: the table, CSVs and plot of bench/layer/run.
+"""bench/layer/report.py LOG OUTDIR [NAME]: the table, CSVs and plot of bench/layer/run.
 
 LOG holds bench/layer/guest.sh's lines "layer: LABEL,WAY,WALL_US,TOOL_US" (one per run;
 TOOL_US -1 when the command printed no time) and "layer-fail: ..." for failed runs.
-Writes OUTDIR/layer.csv (the runs), layer-summary.csv (per label and way: runs, failures,
-p50/p99 of tool and wall time) and layer.png (gnuplot, when installed). Exit status 1 when
+Writes OUTDIR/NAME.csv (the runs; NAME: layer, or layer-host for --host), NAME-summary.csv
+(per label and way: runs, failures, p50/p99 of tool and wall time) and NAME.png (gnuplot,
+when installed). Exit status 1 when
 a run failed or the guest did not say "bench-layer: done".
 """
 import csv
@@ -28,6 +29,9 @@ def parse(path):
             m = re.search(r"rund-guest: kernel (\S+) cpus (\d+) mem (\d+)kB clocksource (\S+)", line)
             if m:
                 env = f"kernel {m[1]}, {m[2]} vCPUs, {int(m[3]) // 1024} MB, {m[4]}"
+            m = re.search(r"bench-layer: host: kernel (\S+) cpus (\d+) mem (\d+)kB", line)
+            if m:
+                env = f"host (no VM), kernel {m[1]}, {m[2]} CPUs, {int(m[3]) // 1024} MB"
             if line.startswith("layer: "):
                 label, way, wall, tool = line[len("layer: "):].split(",")
                 runs.append((label, int(way), float(wall), float(tool)))
@@ -63,11 +67,11 @@ def summarise(runs, fails):
     return rows
 
 
-def plot(rows, outdir):
+def plot(rows, outdir, name, env):
     if not shutil.which("gnuplot"):
         print("(no gnuplot: no plot)")
         return
-    dat = os.path.join(outdir, "layer.dat")
+    dat = os.path.join(outdir, f"{name}.dat")
     with open(dat, "w") as f:
         for r in rows:
             if r["wall_p50_us"] == "":
@@ -75,11 +79,11 @@ def plot(rows, outdir):
             p50 = r["tool_p50_us"] if r["tool_p50_us"] != "" else r["wall_p50_us"]
             p99 = r["tool_p99_us"] if r["tool_p99_us"] != "" else r["wall_p99_us"]
             f.write(f"\"{r['label']}\\n{r['way']}-way\" {p50} {p99}\n")
-    png = os.path.join(outdir, "layer.png")
+    png = os.path.join(outdir, f"{name}.png")
     script = f"""
 set terminal pngcairo size 1100,500
 set output '{png}'
-set title 'Making a writable layer (tool time; qcow2-overlay: wall time of qemu-img)'
+set title 'Making a writable layer, {env} (tool time; qcow2-overlay: wall time of qemu-img)'
 set ylabel 'microseconds (log)'
 set logscale y
 set style data histograms
@@ -95,15 +99,16 @@ plot '{dat}' using 2:xtic(1) title 'p50', '' using 3 title 'p99'
 
 def main():
     log, outdir = sys.argv[1], sys.argv[2]
+    name = sys.argv[3] if len(sys.argv) > 3 else "layer"
     env, runs, fails, done = parse(log)
-    with open(os.path.join(outdir, "layer.csv"), "w", newline="") as f:
+    with open(os.path.join(outdir, f"{name}.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["label", "way", "wall_us", "tool_us"])
         w.writerows(runs)
     rows = summarise(runs, fails)
     cols = ["label", "way", "runs", "failed", "tool_p50_us", "tool_p99_us", "wall_p50_us",
             "wall_p99_us", "wall_mean_us"]
-    with open(os.path.join(outdir, "layer-summary.csv"), "w", newline="") as f:
+    with open(os.path.join(outdir, f"{name}-summary.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, cols)
         w.writeheader()
         w.writerows(rows)
@@ -114,7 +119,7 @@ def main():
     for r in rows:
         print(f"| {r['label']} | {r['way']} | {r['runs']}{' (' + str(r['failed']) + ' failed)' if r['failed'] else ''} "
               f"| {r['tool_p50_us'] or '-'} | {r['tool_p99_us'] or '-'} | {r['wall_p50_us']} | {r['wall_p99_us']} |")
-    plot(rows, outdir)
+    plot(rows, outdir, name, env)
     for f in fails[:10]:
         print(f"failed: {f}")
     if fails or not done:
