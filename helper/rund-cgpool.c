@@ -797,6 +797,9 @@ static int cmd_gc(struct opts *o, char **argv, int argc)
 			if (err == ENOENT) {
 				what = "kept";
 				why = "released or acquired again meanwhile";
+			} else if (err == ENOTEMPTY) {
+				what = "kept";
+				why = "a process entered it meanwhile";
 			} else if (err) {
 				what = "failed to release";
 				why = strerror(err);
