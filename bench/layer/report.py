@@ -83,7 +83,7 @@ def plot(rows, outdir, name, env):
     script = f"""
 set terminal pngcairo size 1100,500
 set output '{png}'
-set title 'Making a writable layer, {env} (tool time; qcow2-overlay: wall time of qemu-img)'
+set title "Making a writable layer: tool time (qcow2-overlay: qemu-img's wall time)\\n{env}"
 set ylabel 'microseconds (log)'
 set logscale y
 set style data histograms
