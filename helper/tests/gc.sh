@@ -117,9 +117,10 @@ echo "TAP version 13"
 echo "1..27"
 [ -e /dev/rund_cgpool ] || insmod /rund/modules/rund_cgpool.ko
 mkdir -p $POOL
-# v1: the pool dir's cpuset from the root's, for the stand-in to copy (as runc's parents)
+# v1: the pool dir's cpuset from the root's, for the stand-in to copy (as runc's parents;
+# v2 has no cpuset files in the root)
 for f in cpuset.cpus cpuset.mems; do
-	[ ! -f $POOL/$f ] || cat $ROOT/$f >$POOL/$f
+	[ ! -f $ROOT/$f ] || [ ! -f $POOL/$f ] || cat $ROOT/$f >$POOL/$f
 done
 check "pool at $POOL" rund-cgpool setup $POOL --size 4 --low 2
 
