@@ -19,6 +19,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from guestlog import guest_env, pct  # noqa: E402
+
 MODES = ["plain", "pool"]
 
 
@@ -27,9 +30,9 @@ def parse(kernel, path):
     with open(path, errors="replace") as f:
         for line in f:
             line = line.strip("\r\n")
-            m = re.search(r"rund-guest: kernel (\S+) cpus (\d+) mem (\d+)kB clocksource (\S+)", line)
-            if m:
-                env = f"{m[1]}, {m[2]} vCPUs, {int(m[3]) // 1024} MB, {m[4]}"
+            g = guest_env(line)
+            if g:
+                env = f"{g[0]}, {g[1]} vCPUs, {g[2]} MB, {g[3]}"
             m = re.match(r"# rund-test: BEGIN e2e-(\w+)-(\d+)$", line)
             if m:
                 test = (m[1], int(m[2]))
@@ -57,11 +60,6 @@ def parse(kernel, path):
         failed.append(f"{kernel}: rounds per mode {rounds}")
     return env, runs, totals, failed
 
-
-def pct(xs, p):
-    """nearest-rank percentile"""
-    xs = sorted(xs)
-    return xs[max(0, min(len(xs) - 1, -(-len(xs) * p // 100) - 1))] if xs else float("nan")
 
 
 def summarise(kernel, runs, totals, failed):

@@ -17,6 +17,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from guestlog import guest_env, pct  # noqa: E402
+
 ORDER = ["reflink-tmpfile", "reflink-tmpfile-x8", "reflink-unlink", "qcow2-overlay",
          "full-copy"]
 
@@ -26,9 +29,9 @@ def parse(path):
     with open(path, errors="replace") as f:
         for line in f:
             line = line.strip("\r\n")
-            m = re.search(r"rund-guest: kernel (\S+) cpus (\d+) mem (\d+)kB clocksource (\S+)", line)
-            if m:
-                env = f"kernel {m[1]}, {m[2]} vCPUs, {int(m[3]) // 1024} MB, {m[4]}"
+            g = guest_env(line)
+            if g:
+                env = f"kernel {g[0]}, {g[1]} vCPUs, {g[2]} MB, {g[3]}"
             m = re.search(r"bench-layer: host: kernel (\S+) cpus (\d+) mem (\d+)kB", line)
             if m:
                 env = f"host (no VM), kernel {m[1]}, {m[2]} CPUs, {int(m[3]) // 1024} MB"
@@ -42,11 +45,6 @@ def parse(path):
                 done |= line == "bench-layer: done"
     return env, runs, fails, done
 
-
-def pct(xs, p):
-    """nearest-rank percentile"""
-    xs = sorted(xs)
-    return xs[max(0, min(len(xs) - 1, -(-len(xs) * p // 100) - 1))] if xs else float("nan")
 
 
 def summarise(runs, fails):
