@@ -568,14 +568,39 @@ TEST_F(pool, served_mkdir_follows_the_parents_settings)
 }
 
 /*
- * A directory whose only children are withheld looks empty, so rmdir(2) must remove it:
- * the kernel reaps the reserve first. The pool (one idle cgroup, no refill) is drained
- * by one ACQUIRE and RELEASE, which removes the released cgroup.
+ * Point the fixture at a fresh pool dir @name whose only children are the withheld
+ * reserve: its pool (one idle cgroup, no refill) drained by one ACQUIRE and RELEASE, which
+ * removes the released cgroup. The fixture's own pool must be torn down first.
  */
-TEST_F(pool, parent_with_only_withheld_children_is_removable)
+static int drained_pool(FIXTURE_DATA(pool) *self, const char *name)
 {
 	struct rund_cgpool_acquire a = { .size = sizeof(a), .name = "only" };
 	struct rund_cgpool_release r = { .size = sizeof(r), .name = "only" };
+
+	if (rt_path(self->dir, sizeof(self->dir), self->root, name) || rt_mkdir_cg(self->dir) ||
+	    pool_set_up(self->dev, self->dir, 1, 0, RUND_CGPOOL_SETUP_MKDIR) ||
+	    wait_withheld(self, RESERVE) || ioctl(self->dev, RUND_CGPOOL_IOC_ACQUIRE, &a) ||
+	    ioctl(self->dev, RUND_CGPOOL_IOC_RELEASE, &r))
+		return -1;
+	return nr_visible(self->dir, 0) ? -1 : 0;
+}
+
+/* back to the fixture's pool on @keep, which its teardown expects */
+static int restore_pool(FIXTURE_DATA(pool) *self, const char *keep)
+{
+	if (keep != self->dir)
+		snprintf(self->dir, sizeof(self->dir), "%s", keep);
+	if (pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR))
+		return -1;
+	return wait_withheld(self, RESERVE);
+}
+
+/*
+ * A directory whose only children are withheld looks empty, so rmdir(2) must remove it:
+ * the kernel reaps the reserve first.
+ */
+TEST_F(pool, parent_with_only_withheld_children_is_removable)
+{
 	char keep[PATH_MAX], name[32];
 
 	NEED_POOL();
@@ -583,22 +608,122 @@ TEST_F(pool, parent_with_only_withheld_children_is_removable)
 	ASSERT_EQ(0, pool_tear_down(self->dev));
 	ASSERT_EQ(0, wait_withheld(self, 0));
 	snprintf(name, sizeof(name), "drained-%d", getpid());
-	ASSERT_EQ(0, rt_path(self->dir, sizeof(self->dir), self->root, name));
-	ASSERT_EQ(0, rt_mkdir_cg(self->dir));
-	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 1, 0, RUND_CGPOOL_SETUP_MKDIR));
-	ASSERT_EQ(0, wait_withheld(self, RESERVE));
-	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_ACQUIRE, &a)) TH_LOG("%s", strerror(errno));
-	ASSERT_EQ(0, ioctl(self->dev, RUND_CGPOOL_IOC_RELEASE, &r)) TH_LOG("%s", strerror(errno));
-	EXPECT_EQ(0, nr_visible(self->dir, 0));
+	ASSERT_EQ(0, drained_pool(self, name)) TH_LOG("drained pool on %s", name);
 	EXPECT_EQ(0, rmdir(self->dir)) TH_LOG("rmdir of a dir with only withheld children: %s",
 					      strerror(errno));
 	EXPECT_EQ(-1, access(self->dir, F_OK));
 	/* the pool on a removed dir still tears down cleanly */
 	EXPECT_EQ(0, pool_tear_down(self->dev));
 	rmdir(self->dir);
-	memcpy(self->dir, keep, sizeof(keep));
-	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR));
-	ASSERT_EQ(0, wait_withheld(self, RESERVE));
+	ASSERT_EQ(0, restore_pool(self, keep));
+}
+
+struct reap_race {
+	pthread_barrier_t bar;
+	const char *dir;		/* the parent rmdir(2) removes */
+	char x[PATH_MAX];		/* the child mkdir(2) makes */
+	char churn[PATH_MAX];		/* a file stat(2)ed beside the race */
+	unsigned int mkdir_delay;	/* us spun after the barrier, to sweep the window */
+	unsigned int rmdir_delay;
+	int mkdir_err, rmdir_err;
+	volatile int stop;
+};
+
+static void spin_us(unsigned int us)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 < us);
+}
+
+static void *reap_mkdir(void *arg)
+{
+	struct reap_race *r = arg;
+
+	pthread_barrier_wait(&r->bar);
+	spin_us(r->mkdir_delay);
+	r->mkdir_err = mkdir(r->x, 0755) ? errno : 0;
+	return NULL;
+}
+
+static void *reap_rmdir(void *arg)
+{
+	struct reap_race *r = arg;
+
+	pthread_barrier_wait(&r->bar);
+	spin_us(r->rmdir_delay);
+	r->rmdir_err = rmdir(r->dir) ? errno : 0;
+	return NULL;
+}
+
+/*
+ * stat(2) of a cgroupfs file again and again: takes the hierarchy's kernfs_rwsem for
+ * read without cgroup_mutex, so a writer of it (the publish) waits now and then
+ */
+static void *reap_churn(void *arg)
+{
+	struct reap_race *r = arg;
+	struct stat st;
+
+	while (!r->stop)
+		stat(r->churn, &st);
+	return NULL;
+}
+
+/*
+ * A served mkdir(2) racing rmdir(2) of its parent: one of them wins, as with a regular
+ * mkdir(2). Never both: the parent gone while mkdir(2) said it made a child in it.
+ * RUND_REAP_ROUNDS rounds (make stress runs more), each on a fresh drained pool dir, the
+ * two calls started together with a delay swept over either side.
+ */
+TEST_F_TIMEOUT(pool, served_mkdir_racing_rmdir_of_its_parent, 3600)
+{
+	const char *env = getenv("RUND_REAP_ROUNDS");
+	int rounds = env ? atoi(env) : 40, both = 0, lost = 0, mkdir_won = 0, rmdir_won = 0;
+	struct reap_race r = { .stop = 0 };
+	char keep[PATH_MAX], name[48];
+	pthread_t tm, tr, tc;
+
+	NEED_POOL();
+	memcpy(keep, self->dir, sizeof(keep));
+	ASSERT_EQ(0, pool_tear_down(self->dev));
+	ASSERT_EQ(0, wait_withheld(self, 0));
+	ASSERT_EQ(0, rt_path(r.churn, sizeof(r.churn), self->side, "cgroup.procs"));
+	ASSERT_EQ(0, pthread_create(&tc, NULL, reap_churn, &r));
+	for (int i = 0; i < rounds; i++) {
+		snprintf(name, sizeof(name), "reap-%d-%d", getpid(), i);
+		ASSERT_EQ(0, drained_pool(self, name)) TH_LOG("round %d: drained pool", i);
+		ASSERT_EQ(0, rt_path(r.x, sizeof(r.x), self->dir, "x"));
+		r.dir = self->dir;
+		r.mkdir_delay = i % 2 ? (i * 37) % 500 : 0;
+		r.rmdir_delay = i % 2 ? 0 : (i * 37) % 500;
+		ASSERT_EQ(0, pthread_barrier_init(&r.bar, NULL, 2));
+		ASSERT_EQ(0, pthread_create(&tm, NULL, reap_mkdir, &r));
+		ASSERT_EQ(0, pthread_create(&tr, NULL, reap_rmdir, &r));
+		pthread_join(tm, NULL);
+		pthread_join(tr, NULL);
+		pthread_barrier_destroy(&r.bar);
+		if (!r.mkdir_err && !r.rmdir_err)
+			both++;
+		else if (!r.mkdir_err && access(r.x, F_OK))
+			lost++;
+		mkdir_won += !r.mkdir_err && r.rmdir_err;
+		rmdir_won += r.mkdir_err && !r.rmdir_err;
+		rmdir(r.x);
+		rmdir(self->dir);
+		ASSERT_EQ(0, pool_tear_down(self->dev));
+	}
+	r.stop = 1;
+	pthread_join(tc, NULL);
+	printf("# reap race: %d rounds, mkdir(2) first %d, rmdir(2) first %d, both %d\n",
+	       rounds, mkdir_won, rmdir_won, both);
+	EXPECT_EQ(0, both) TH_LOG("%d of %d rounds: mkdir(2) and rmdir(2) of its parent both succeeded",
+				  both, rounds);
+	EXPECT_EQ(0, lost) TH_LOG("%d rounds: mkdir(2) succeeded, its directory is not there", lost);
+	ASSERT_EQ(0, restore_pool(self, keep));
 }
 
 /*
@@ -654,8 +779,7 @@ TEST_F(pool, pool_on_a_lightweight_parent)
 	ASSERT_EQ(0, pool_tear_down(self->dev));
 	ASSERT_EQ(0, wait_withheld(self, 0));
 	ASSERT_EQ(0, rt_write_file(self->dir, "rund.lightweight", "0"));
-	ASSERT_EQ(0, pool_set_up(self->dev, self->dir, 2, 1, RUND_CGPOOL_SETUP_MKDIR));
-	ASSERT_EQ(0, wait_withheld(self, RESERVE));
+	ASSERT_EQ(0, restore_pool(self, self->dir));
 }
 
 /* the inode numbers (kernfs ids) of every node a walk of the hierarchy reaches */
