@@ -8,6 +8,8 @@
  *                               the newcomer stays where it is
  *   pidfd_reuse_during_attach   the same race inside ACQUIRE (attach_delay_ms knob)
  *   one_process_two_acquires    two ACQUIREs of one process at once: one wins, one EBUSY
+ *   attach_needs_the_callers_permission  a caller with CAP_SYS_ADMIN but another uid
+ *                               cannot move a process into a root-owned sandbox: EACCES
  *   release_during_acquire      RELEASE racing ACQUIRE of one name (use-after-free)
  *   release_before_acquire_returns  the same, made certain: RELEASE and the cgroup's
  *                               destruction inside ACQUIRE's return (busy_delay_ms knob)
@@ -35,6 +37,9 @@
 #include <stdatomic.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -183,19 +188,16 @@ static void unload(struct __test_metadata *_metadata, struct senv *e, unsigned i
 	e->loaded = 0;
 }
 
-static pid_t kid(struct senv *e)
+static pid_t kid_track(struct senv *e, pid_t pid)
 {
-	pid_t pid = cgp_spawn_sleeper();
-
 	if (pid > 0 && e->nkids < MAX_KIDS)
 		e->kids[e->nkids++] = pid;
 	return pid;
 }
 
-static void kid_track(struct senv *e, pid_t pid)
+static pid_t kid(struct senv *e)
 {
-	if (pid > 0 && e->nkids < MAX_KIDS)
-		e->kids[e->nkids++] = pid;
+	return kid_track(e, cgp_spawn_sleeper());
 }
 
 /* kill and reap @pid, and forget it */
@@ -1011,6 +1013,84 @@ static void count_moves(int in, const char *name, int *from, int *to)
 			*from += !!(ev->mask & IN_MOVED_FROM);
 			*to += !!(ev->mask & IN_MOVED_TO);
 		}
+}
+
+/* Become @uid with CAP_SYS_ADMIN (which ACQUIRE needs) and no other capability: 0 or errno */
+static int sys_admin_as(uid_t uid)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid))
+		return errno;
+	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective = CAP_TO_MASK(CAP_SYS_ADMIN);
+	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted = CAP_TO_MASK(CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &h, d) ? errno : 0;
+}
+
+/* a sleeping process of @uid, tracked for the teardown's kill */
+static pid_t kid_as(struct senv *e, uid_t uid)
+{
+	pid_t pid = kid_track(e, cgp_spawn_sleeper_as(uid));
+	char dir[64], buf[1024], want[32];
+
+	/* back once it runs as @uid: then its real uid in /proc is @uid */
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	snprintf(want, sizeof(want), "\nUid:\t%u\t", uid);
+	for (int i = 0; pid > 0 && i < 500; i++) {
+		if (rt_read_file(dir, "status", buf, sizeof(buf)) > 0 && strstr(buf, want))
+			return pid;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * ACQUIRE moves a process only where its caller could move it by writing cgroup.procs:
+ * CAP_SYS_ADMIN lets a caller use the pool, it does not make root's cgroups writable. A
+ * caller of uid 65534 with CAP_SYS_ADMIN only gives a pidfd of its own uid's process
+ * (so that no controller's own check - cpuset's setscheduler permission - decides):
+ * EACCES, as its own write to the pool cgroup's root-owned cgroup.procs would be; the
+ * process stays where it was, no name is held and the pool stays balanced.
+ */
+TEST_F_TIMEOUT(safety, attach_needs_the_callers_permission, 120)
+{
+	struct senv *e = &self->e;
+	struct rund_cgpool_stats st;
+	char before[4096], after[4096];
+	int pfd, status, code;
+	pid_t s, c;
+
+	if (!e->ok)
+		return;
+	pool_up(_metadata, e, 2, 1, 0);
+	s = kid_as(e, 65534);
+	ASSERT_LT(0, s);
+	pfd = cgp_pidfd_open(s);
+	ASSERT_LE(0, pfd) TH_LOG("pidfd_open: %s", strerror(errno));
+	proc_cgroup(s, before, sizeof(before));
+	stats_balanced(_metadata, e, "start", &st);
+
+	c = fork();
+	ASSERT_LE(0, c);
+	if (!c) {
+		struct rund_cgpool_acquire a;
+		int err = sys_admin_as(65534);
+
+		_exit(err ? 100 : cgp_acquire_pidfd(e->dev, "perm", pfd, NULL, &a));
+	}
+	ASSERT_EQ(c, waitpid(c, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	code = WEXITSTATUS(status);
+	ASSERT_NE(100, code) TH_LOG("could not become uid 65534 with CAP_SYS_ADMIN only");
+	EXPECT_EQ(EACCES, code) TH_LOG("ACQUIRE by uid 65534 of its own process: %s",
+				       code ? strerror(code) : "attached");
+	proc_cgroup(s, after, sizeof(after));
+	EXPECT_STREQ(before, after) TH_LOG("the process moved");
+	not_held(_metadata, e, "perm");
+	stats_balanced(_metadata, e, "end", &st);
+	close(pfd);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <mntent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,16 +55,24 @@ static inline int cgp_open(void)
  * A child that sleeps until killed, holding no inherited file descriptor: an open
  * /dev/rund_cgpool in a sandbox task would pin the module.
  */
-static inline pid_t cgp_spawn_sleeper(void)
+static inline pid_t cgp_spawn_sleeper_as(uid_t uid)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		syscall(SYS_close_range, 3, ~0U, 0);
+		if (uid != (uid_t)-1 &&
+		    (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
+			_exit(1);
 		for (;;)
 			pause();
 	}
 	return pid;
+}
+
+static inline pid_t cgp_spawn_sleeper(void)
+{
+	return cgp_spawn_sleeper_as((uid_t)-1);
 }
 
 /* ioctl: 0 or the errno */
