@@ -91,8 +91,7 @@ static long rund_do_stats(struct rund_cgpool_stats *st)
 {
 	struct rund_pool *p = rund_pool_get();
 
-	if (st->flags & ~RUND_CGPOOL_STATS_SYNC) {
-		rund_bad("STATS: unknown flags 0x%x\n", st->flags);
+	if (rund_flags_check("STATS", st->flags, RUND_CGPOOL_STATS_SYNC)) {
 		if (p)
 			rund_pool_put(p);
 		return -EINVAL;

@@ -241,9 +241,11 @@ static void rund_pool_free(struct rund_pool *p)
 
 static int rund_setup_check(const struct rund_cgpool_setup *s)
 {
-	if ((s->flags & ~(RUND_CGPOOL_SETUP_RECYCLE | RUND_CGPOOL_SETUP_MKDIR)) ||
-	    s->reserved) {
-		rund_bad("SETUP: unknown flags 0x%x or reserved field set\n", s->flags);
+	if (rund_flags_check("SETUP", s->flags,
+			     RUND_CGPOOL_SETUP_RECYCLE | RUND_CGPOOL_SETUP_MKDIR))
+		return -EINVAL;
+	if (s->reserved) {
+		rund_bad("SETUP: reserved field set\n");
 		return -EINVAL;
 	}
 	if ((s->flags & RUND_CGPOOL_SETUP_MKDIR) && !rund_backend->mkdir) {
@@ -395,10 +397,8 @@ int rund_pool_teardown(const struct rund_cgpool_teardown *t)
 	long held;
 	int err = 0;
 
-	if (t->flags & ~RUND_CGPOOL_TEARDOWN_KEEP_BUSY) {
-		rund_bad("TEARDOWN: unknown flags 0x%x\n", t->flags);
+	if (rund_flags_check("TEARDOWN", t->flags, RUND_CGPOOL_TEARDOWN_KEEP_BUSY))
 		return -EINVAL;
-	}
 	mutex_lock(&rund_setup_lock);
 	p = rcu_dereference_protected(rund_the_pool, lockdep_is_held(&rund_setup_lock));
 	if (!p) {

@@ -51,6 +51,15 @@
 /* One line in dmesg per rejected request; a separate rate limit per call site. */
 #define rund_bad(fmt, ...)	pr_info_ratelimited(fmt, ##__VA_ARGS__)
 
+/* @flags may hold only @known bits: else -EINVAL and one dmesg line naming the others */
+static inline int rund_flags_check(const char *what, u32 flags, u32 known)
+{
+	if (!(flags & ~known))
+		return 0;
+	rund_bad("%s: unknown flags 0x%x\n", what, flags & ~known);
+	return -EINVAL;
+}
+
 enum rund_cg_state {
 	RUND_CG_IDLE,
 	RUND_CG_CLAIMING,

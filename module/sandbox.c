@@ -404,10 +404,9 @@ int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
 	bool fresh;
 	int err;
 
-	if (a->flags & ~RUND_CGPOOL_ACQUIRE_PIDFD) {
-		rund_bad("ACQUIRE: unknown flags 0x%x\n", a->flags);
-		return -EINVAL;
-	}
+	err = rund_flags_check("ACQUIRE", a->flags, RUND_CGPOOL_ACQUIRE_PIDFD);
+	if (err)
+		return err;
 	if (!(a->flags & RUND_CGPOOL_ACQUIRE_PIDFD) && a->pidfd) {
 		rund_bad("ACQUIRE: pidfd %d given without RUND_CGPOOL_ACQUIRE_PIDFD\n", a->pidfd);
 		return -EINVAL;
@@ -476,13 +475,9 @@ out:
 	return err;
 }
 
-/* RELEASE and LOOKUP name a sandbox by exactly one of @name, @id; @flags must be 0. */
-static int rund_which(const char *what, u32 flags, const char *name, u64 id)
+/* RELEASE and LOOKUP name a sandbox by exactly one of @name, @id */
+static int rund_which(const char *what, const char *name, u64 id)
 {
-	if (flags) {
-		rund_bad("%s: unknown flags 0x%x\n", what, flags);
-		return -EINVAL;
-	}
 	if (!name[0] == !id) {
 		rund_bad("%s: give exactly one of name and id\n", what);
 		return -EINVAL;
@@ -532,12 +527,12 @@ static void rund_unbusy(struct rund_pool *p, struct rund_cg *cg)
 /* RELEASE by name or id, or RELEASE_EXACT by both */
 static int rund_release_check(const struct rund_cgpool_release *r)
 {
+	int err = rund_flags_check("RELEASE", r->flags, RUND_CGPOOL_RELEASE_EXACT);
+
+	if (err)
+		return err;
 	if (!(r->flags & RUND_CGPOOL_RELEASE_EXACT))
-		return rund_which("RELEASE", r->flags, r->name, r->id);
-	if (r->flags & ~RUND_CGPOOL_RELEASE_EXACT) {
-		rund_bad("RELEASE: unknown flags 0x%x\n", r->flags);
-		return -EINVAL;
-	}
+		return rund_which("RELEASE", r->name, r->id);
 	if (!r->name[0] || !r->id) {
 		rund_bad("RELEASE: EXACT needs both name and id\n");
 		return -EINVAL;
@@ -625,12 +620,12 @@ static struct rund_cg *rund_find_next(struct rund_pool *p, u64 id)
 /* LOOKUP by name or id, or LOOKUP_NEXT from an id (0 included) with no name */
 static int rund_lookup_check(const struct rund_cgpool_lookup *l)
 {
+	int err = rund_flags_check("LOOKUP", l->flags, RUND_CGPOOL_LOOKUP_NEXT);
+
+	if (err)
+		return err;
 	if (!(l->flags & RUND_CGPOOL_LOOKUP_NEXT))
-		return rund_which("LOOKUP", l->flags, l->name, l->id);
-	if (l->flags & ~RUND_CGPOOL_LOOKUP_NEXT) {
-		rund_bad("LOOKUP: unknown flags 0x%x\n", l->flags);
-		return -EINVAL;
-	}
+		return rund_which("LOOKUP", l->name, l->id);
 	if (l->name[0]) {
 		rund_bad("LOOKUP: NEXT lists by cgroup id: the name must be empty\n");
 		return -EINVAL;
