@@ -678,6 +678,13 @@ static void *reap_churn(void *arg)
  * mkdir(2). Never both: the parent gone while mkdir(2) said it made a child in it.
  * RUND_REAP_ROUNDS rounds (make stress runs more), each on a fresh drained pool dir, the
  * two calls started together with a delay swept over either side.
+ *
+ * cgroup_rund_mkdir() publishes without cgroup_mutex, and cgroup_rund_reap() removes
+ * withheld children under it, so the two do not exclude each other in cgroup code. What
+ * serialises them is the VFS: mkdir(2) holds the parent directory's i_rwsem from lookup
+ * to ->mkdir(), and vfs_rmdir() holds the victim's, the same inode (one superblock per
+ * hierarchy: a cgroup namespace mount shares it), and marks it dead before dropping it,
+ * so a later mkdir(2) in it fails with ENOENT. This test keeps that so.
  */
 TEST_F_TIMEOUT(pool, served_mkdir_racing_rmdir_of_its_parent, 3600)
 {
