@@ -51,14 +51,17 @@
 /* One line in dmesg per rejected request; a separate rate limit per call site. */
 #define rund_bad(fmt, ...)	pr_info_ratelimited(fmt, ##__VA_ARGS__)
 
-/* @flags may hold only @known bits: else -EINVAL and one dmesg line naming the others */
-static inline int rund_flags_check(const char *what, u32 flags, u32 known)
-{
-	if (!(flags & ~known))
-		return 0;
-	rund_bad("%s: unknown flags 0x%x\n", what, flags & ~known);
-	return -EINVAL;
-}
+/*
+ * @flags may hold only @known bits: else -EINVAL and one dmesg line naming the others.
+ * A macro, so that every caller keeps its own rate limit, as rund_bad() promises.
+ */
+#define rund_flags_check(what, flags, known) ({					\
+	u32 __unknown = (flags) & ~(u32)(known);				\
+										\
+	if (__unknown)								\
+		rund_bad("%s: unknown flags 0x%x\n", (what), __unknown);	\
+	__unknown ? -EINVAL : 0;						\
+})
 
 enum rund_cg_state {
 	RUND_CG_IDLE,

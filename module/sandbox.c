@@ -404,9 +404,8 @@ int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
 	bool fresh;
 	int err;
 
-	err = rund_flags_check("ACQUIRE", a->flags, RUND_CGPOOL_ACQUIRE_PIDFD);
-	if (err)
-		return err;
+	if (rund_flags_check("ACQUIRE", a->flags, RUND_CGPOOL_ACQUIRE_PIDFD))
+		return -EINVAL;
 	if (!(a->flags & RUND_CGPOOL_ACQUIRE_PIDFD) && a->pidfd) {
 		rund_bad("ACQUIRE: pidfd %d given without RUND_CGPOOL_ACQUIRE_PIDFD\n", a->pidfd);
 		return -EINVAL;
@@ -527,10 +526,8 @@ static void rund_unbusy(struct rund_pool *p, struct rund_cg *cg)
 /* RELEASE by name or id, or RELEASE_EXACT by both */
 static int rund_release_check(const struct rund_cgpool_release *r)
 {
-	int err = rund_flags_check("RELEASE", r->flags, RUND_CGPOOL_RELEASE_EXACT);
-
-	if (err)
-		return err;
+	if (rund_flags_check("RELEASE", r->flags, RUND_CGPOOL_RELEASE_EXACT))
+		return -EINVAL;
 	if (!(r->flags & RUND_CGPOOL_RELEASE_EXACT))
 		return rund_which("RELEASE", r->name, r->id);
 	if (!r->name[0] || !r->id) {
@@ -620,10 +617,8 @@ static struct rund_cg *rund_find_next(struct rund_pool *p, u64 id)
 /* LOOKUP by name or id, or LOOKUP_NEXT from an id (0 included) with no name */
 static int rund_lookup_check(const struct rund_cgpool_lookup *l)
 {
-	int err = rund_flags_check("LOOKUP", l->flags, RUND_CGPOOL_LOOKUP_NEXT);
-
-	if (err)
-		return err;
+	if (rund_flags_check("LOOKUP", l->flags, RUND_CGPOOL_LOOKUP_NEXT))
+		return -EINVAL;
 	if (!(l->flags & RUND_CGPOOL_LOOKUP_NEXT))
 		return rund_which("LOOKUP", l->name, l->id);
 	if (l->name[0]) {

@@ -392,7 +392,7 @@ TEST_F_TIMEOUT(pool, lookup_next_lists_sandboxes, 120)
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l);
 	l.flags = RUND_CGPOOL_LOOKUP_NEXT | 0x80;
-	reject(_metadata, self, RUND_CGPOOL_IOC_LOOKUP, &l, EINVAL, "LOOKUP: unknown flags 0x80");
+	reject(_metadata, self, RUND_CGPOOL_IOC_LOOKUP, &l, EINVAL, "LOOKUP: unknown flags 0x80\n");
 	ASSERT_EQ(0, cgp_release(self->dev, "ls-a", 0));
 	ASSERT_EQ(0, cgp_release(self->dev, "ls-c", 0));
 	EXPECT_EQ(0, list_sandboxes(_metadata, self, list, sizeof(list)));
@@ -419,7 +419,7 @@ TEST_F_TIMEOUT(pool, release_exact, 120)
 	reject(_metadata, self, RUND_CGPOOL_IOC_RELEASE, &r, EINVAL, "EXACT needs both name and id");
 	r.flags |= 0x40;
 	r.id = a.id;
-	reject(_metadata, self, RUND_CGPOOL_IOC_RELEASE, &r, EINVAL, "RELEASE: unknown flags 0x40");
+	reject(_metadata, self, RUND_CGPOOL_IOC_RELEASE, &r, EINVAL, "RELEASE: unknown flags 0x40\n");
 	r.flags = RUND_CGPOOL_RELEASE_EXACT;
 	EXPECT_EQ(0, cgp_ioctl(self->dev, RUND_CGPOOL_IOC_RELEASE, &r));
 	EXPECT_EQ(ENOENT, cgp_lookup(self->dev, "ex-a", 0, &l));
@@ -936,7 +936,8 @@ TEST_F_TIMEOUT(pool, v1_cpu_bandwidth_walks, 180)
 /* SETUP flags: RECYCLE shows in STATS pool_flags; unknown flags, reserved fields refused */
 TEST_F(pool, setup_flags)
 {
-	struct rund_cgpool_setup s = { .size = sizeof(s), .pool_size = 1, .flags = 1U << 7 };
+	struct rund_cgpool_setup s = { .size = sizeof(s), .pool_size = 1,
+					.flags = RUND_CGPOOL_SETUP_RECYCLE | 1U << 7 };
 	struct rund_cgpool_stats st;
 
 	if (!self->ok)
@@ -948,10 +949,10 @@ TEST_F(pool, setup_flags)
 	ASSERT_EQ(0, cgp_teardown(self->dev, 0));
 	s.dirfd = open(self->pool, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, s.dirfd);
-	reject(_metadata, self, RUND_CGPOOL_IOC_SETUP, &s, EINVAL, "SETUP: unknown flags 0x80");
+	reject(_metadata, self, RUND_CGPOOL_IOC_SETUP, &s, EINVAL, "SETUP: unknown flags 0x80\n");
 	s.flags = 0;
 	s.reserved = 1;
-	reject(_metadata, self, RUND_CGPOOL_IOC_SETUP, &s, EINVAL, "SETUP: reserved field set");
+	reject(_metadata, self, RUND_CGPOOL_IOC_SETUP, &s, EINVAL, "SETUP: reserved field set\n");
 	close(s.dirfd);
 	EXPECT_EQ(0, cgp_children(self->pool));
 	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 4, 2));
@@ -1050,8 +1051,9 @@ TEST_F_TIMEOUT(pool, bad_requests, 120)
 		struct rund_cgpool_teardown t = { .size = sizeof(t) };
 
 		reject(_metadata, self, RUND_CGPOOL_IOC_TEARDOWN, &t, EBUSY, "still held by sandboxes");
-		t.flags = 0x80;
-		reject(_metadata, self, RUND_CGPOOL_IOC_TEARDOWN, &t, EINVAL, "TEARDOWN: unknown flags 0x80");
+		t.flags = RUND_CGPOOL_TEARDOWN_KEEP_BUSY | 0x80;
+		reject(_metadata, self, RUND_CGPOOL_IOC_TEARDOWN, &t, EINVAL,
+		       "TEARDOWN: unknown flags 0x80\n");
 	} while (0);
 	/* RELEASE of a cgroup the sandbox made a child cgroup in */
 	do {
@@ -1084,10 +1086,10 @@ TEST_F_TIMEOUT(pool, bad_requests, 120)
 	} while (0);
 	/* flags and reserved fields */
 	acquire_req(&a, "flags", 0);
-	a.flags = 4;
-	reject(_metadata, self, RUND_CGPOOL_IOC_ACQUIRE, &a, EINVAL, "ACQUIRE: unknown flags 0x4");
-	st.flags = 0x10;
-	reject(_metadata, self, RUND_CGPOOL_IOC_STATS, &st, EINVAL, "STATS: unknown flags 0x10");
+	a.flags = RUND_CGPOOL_ACQUIRE_PIDFD | 4;
+	reject(_metadata, self, RUND_CGPOOL_IOC_ACQUIRE, &a, EINVAL, "ACQUIRE: unknown flags 0x4\n");
+	st.flags = RUND_CGPOOL_STATS_SYNC | 0x10;
+	reject(_metadata, self, RUND_CGPOOL_IOC_STATS, &st, EINVAL, "STATS: unknown flags 0x10\n");
 	/* unknown ioctl */
 	reject(_metadata, self, _IOW(RUND_CGPOOL_IOC_MAGIC, 0x9f, int), &st, ENOTTY, "unknown ioctl");
 }
