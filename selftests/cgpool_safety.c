@@ -1021,8 +1021,7 @@ static int sys_admin_as(uid_t uid)
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
 
-	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) || setresgid(uid, uid, uid) ||
-	    setresuid(uid, uid, uid))
+	if (prctl(PR_SET_KEEPCAPS, 1) || cgp_become(uid))
 		return errno;
 	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective = CAP_TO_MASK(CAP_SYS_ADMIN);
 	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted = CAP_TO_MASK(CAP_SYS_ADMIN);
@@ -1052,14 +1051,19 @@ static pid_t kid_as(struct senv *e, uid_t uid)
  * caller of uid 65534 with CAP_SYS_ADMIN only gives a pidfd of its own uid's process
  * (so that no controller's own check - cpuset's setscheduler permission - decides):
  * EACCES, as its own write to the pool cgroup's root-owned cgroup.procs would be; the
- * process stays where it was, no name is held and the pool stays balanced.
+ * process stays where it was, no name is held and the pool stays balanced. The pool
+ * dir is the caller's for the call: a pool that renames on claim (v1) renames with the
+ * caller's credentials before it attaches, and that must not be what refuses. On v1
+ * the first fast-backend attach checked only root-or-owner of the task, so there this
+ * process was moved.
  */
 TEST_F_TIMEOUT(safety, attach_needs_the_callers_permission, 120)
 {
 	struct senv *e = &self->e;
 	struct rund_cgpool_stats st;
-	char before[4096], after[4096];
+	char before[4096], after[4096], line[512];
 	int pfd, status, code;
+	size_t n;
 	pid_t s, c;
 
 	if (!e->ok)
@@ -1071,6 +1075,8 @@ TEST_F_TIMEOUT(safety, attach_needs_the_callers_permission, 120)
 	ASSERT_LE(0, pfd) TH_LOG("pidfd_open: %s", strerror(errno));
 	proc_cgroup(s, before, sizeof(before));
 	stats_balanced(_metadata, e, "start", &st);
+	ASSERT_EQ(0, chown(e->pool, 65534, 65534)) TH_LOG("chown %s: %s", e->pool, strerror(errno));
+	cgp_kmsg_count(e->kmsg, "", line, sizeof(line));	/* drain */
 
 	c = fork();
 	ASSERT_LE(0, c);
@@ -1078,14 +1084,23 @@ TEST_F_TIMEOUT(safety, attach_needs_the_callers_permission, 120)
 		struct rund_cgpool_acquire a;
 		int err = sys_admin_as(65534);
 
-		_exit(err ? 100 : cgp_acquire_pidfd(e->dev, "perm", pfd, NULL, &a));
+		_exit(err ? 255 : cgp_acquire_pidfd(e->dev, "perm", pfd, NULL, &a));
 	}
 	ASSERT_EQ(c, waitpid(c, &status, 0));
+	EXPECT_EQ(0, chown(e->pool, 0, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	code = WEXITSTATUS(status);
-	ASSERT_NE(100, code) TH_LOG("could not become uid 65534 with CAP_SYS_ADMIN only");
+	ASSERT_NE(255, code) TH_LOG("could not become uid 65534 with CAP_SYS_ADMIN only");
 	EXPECT_EQ(EACCES, code) TH_LOG("ACQUIRE by uid 65534 of its own process: %s",
 				       code ? strerror(code) : "attached");
+	/*
+	 * the refusal must be the attach's: a pool that renames on claim (v1) renames with
+	 * the caller's credentials first, and uid 65534 may not write the pool dir either
+	 */
+	EXPECT_EQ(1, cgp_kmsg_count(e->kmsg, "ACQUIRE 'perm': attaching pid", line, sizeof(line)))
+		TH_LOG("want the attach's refusal in dmesg, first line: '%s'", line);
+	n = strlen(line);
+	EXPECT_TRUE(n > 11 && !strcmp(line + n - 11, "failed: -13")) TH_LOG("dmesg: %s", line);
 	proc_cgroup(s, after, sizeof(after));
 	EXPECT_STREQ(before, after) TH_LOG("the process moved");
 	not_held(_metadata, e, "perm");

@@ -55,14 +55,20 @@ static inline int cgp_open(void)
  * A child that sleeps until killed, holding no inherited file descriptor: an open
  * /dev/rund_cgpool in a sandbox task would pin the module.
  */
+/* become @uid (gid @uid, no supplementary groups): 0 or -1 with errno */
+static inline int cgp_become(uid_t uid)
+{
+	return setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ? -1 : 0;
+}
+
+/* a child that sleeps until killed, as @uid ((uid_t)-1: the caller's), no fds but 0-2 */
 static inline pid_t cgp_spawn_sleeper_as(uid_t uid)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		syscall(SYS_close_range, 3, ~0U, 0);
-		if (uid != (uid_t)-1 &&
-		    (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
+		if (uid != (uid_t)-1 && cgp_become(uid))
 			_exit(1);
 		for (;;)
 			pause();
