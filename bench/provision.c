@@ -4,7 +4,7 @@
  *
  *   provision --mode MODE --hier DIR [--hier DIR ...] --label LABEL
  *             [-n 2000[,N2..]] [-t 1,50,200] [--reps 5] [--warmup 1]
- *             [--background K] [--bg-wake-ms 100] [--start-signal PID]
+ *             [--background K] [--bg-wake-ms 100] [--start-signal PID] [--stop-signal PID]
  *
  * Every (n, threads) pair with threads <= n is a point; -t 0 means threads = n.
  *
@@ -48,6 +48,8 @@
  * --start-signal PID: just before the first timed part (after SETUP, the rename pool's
  * idle cgroups, the background sandboxes and the forks), send SIGUSR1 to PID and wait up to
  * 10 s for SIGUSR1 back: a tracer (tools/cglat) then counts the start path only.
+ * --stop-signal PID: right after that first timed part (before the check and teardown),
+ * send SIGUSR2 to PID and wait up to 10 s for SIGUSR1 back: a profiler stops there.
  *
  * --background K: first deploy K sandboxes (same mode, untimed) whose processes wake every
  * --bg-wake-ms and touch a page, keep them for the whole run (density benchmark).
@@ -137,6 +139,7 @@ struct run {
 	int recycle;		/* module: SETUP with RUND_CGPOOL_SETUP_RECYCLE */
 	const char *suffix;	/* module: after "-BACKEND[-recycle]" in the label */
 	pid_t tracer;		/* --start-signal; 0 once signalled */
+	pid_t stopper;		/* --stop-signal; 0 once signalled */
 	char label[96];
 	/* the current batch */
 	struct sandbox *sb;
@@ -736,19 +739,19 @@ static sigset_t usr1_set(void)
 	return set;
 }
 
-/* --start-signal: SIGUSR1 to the tracer, and its answer */
-static int tracer_mark(struct run *r)
+/* --start-signal, --stop-signal (@opt): @sig to *@pid, and its answer; *@pid = 0 */
+static int tracer_mark(struct run *r, pid_t *pid, int sig, const char *opt)
 {
 	struct timespec ts = { .tv_sec = 10 };
 	sigset_t set = usr1_set();
 	char who[16];
 
-	snprintf(who, sizeof(who), "%d", r->tracer);
-	if (kill(r->tracer, SIGUSR1))
-		fail(r, errno, "--start-signal", who, "(kill)");
+	snprintf(who, sizeof(who), "%d", *pid);
+	if (kill(*pid, sig))
+		fail(r, errno, opt, who, "(kill)");
 	else if (sigtimedwait(&set, NULL, &ts) != SIGUSR1)
-		fail(r, errno, "--start-signal", who, "(its answer in 10 s)");
-	r->tracer = 0;
+		fail(r, errno, opt, who, "(its answer in 10 s)");
+	*pid = 0;
 	return r->err ? -1 : 0;
 }
 
@@ -757,7 +760,7 @@ static int usage(const char *why)
 	fprintf(stderr, "provision: %s\nusage: provision --mode mkdir|clone3|rename|module|reserve "
 		"--hier DIR [--hier DIR...] [--label L] [-n N] [-t T1,T2..] [--reps R] "
 		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write] [--recycle]\n"
-		"       [--label-suffix S] [--start-signal PID]\n", why);
+		"       [--label-suffix S] [--start-signal PID] [--stop-signal PID]\n", why);
 	return 2;
 }
 
@@ -791,6 +794,7 @@ int main(int argc, char **argv)
 		{ "recycle", no_argument, NULL, 'R' },
 		{ "label-suffix", required_argument, NULL, 'S' },
 		{ "start-signal", required_argument, NULL, 'P' },
+		{ "stop-signal", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run r = { .dev = -1, .bg_wake_ms = 100 };
@@ -819,6 +823,7 @@ int main(int argc, char **argv)
 		case 'R': r.recycle = 1; break;
 		case 'S': r.suffix = optarg; break;
 		case 'P': r.tracer = atoi(optarg); break;
+		case 'Q': r.stopper = atoi(optarg); break;
 		case 'n': nn = parse_list(optarg, nl, MAX_POINTS); break;
 		case 't': nt = parse_list(optarg, tl, MAX_POINTS); break;
 		default: return usage("bad option");
@@ -828,9 +833,10 @@ int main(int argc, char **argv)
 		return usage("--mode and --hier are required");
 	if (mode == M_CLONE3 && bg)
 		return usage("--background needs processes that wake: not with clone3");
-	if (bg < 0 || reps < 1 || warmup < 0 || nt < 1 || nn < 1 || r.tracer < 0)
-		return usage("bad -n, -t, --reps, --warmup, --background or --start-signal");
-	if (r.tracer) {
+	if (bg < 0 || reps < 1 || warmup < 0 || nt < 1 || nn < 1 || r.tracer < 0 || r.stopper < 0)
+		return usage("bad -n, -t, --reps, --warmup, --background, --start-signal or "
+			     "--stop-signal");
+	if (r.tracer || r.stopper) {
 		sigset_t set = usr1_set();
 
 		/* before any thread: the answer must wait for sigtimedwait() */
@@ -879,7 +885,8 @@ int main(int argc, char **argv)
 			struct lat_summary ls;
 
 			atomic_store(&r.fallbacks, 0);
-			if (prepare(&r, bg, pn, 0) || (r.tracer && tracer_mark(&r)))
+			if (prepare(&r, bg, pn, 0) ||
+			    (r.tracer && tracer_mark(&r, &r.tracer, SIGUSR1, "--start-signal")))
 				goto out;
 			ch0 = rusage_ms(RUSAGE_CHILDREN);
 			self0 = rusage_ms(RUSAGE_SELF);
@@ -887,7 +894,9 @@ int main(int argc, char **argv)
 			total = provision_batch(&r, bg, pn, pt);
 			self = rusage_ms(RUSAGE_SELF) - self0;
 			sys = sys_busy_ms() - sys0;
-			if (total < 0 || verify(&r, bg, pn))
+			if (total < 0 ||
+			    (r.stopper && tracer_mark(&r, &r.stopper, SIGUSR2, "--stop-signal")) ||
+			    verify(&r, bg, pn))
 				goto out;
 			teardown(&r, bg, pn);
 			module_sync(&r);

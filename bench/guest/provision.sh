@@ -17,7 +17,8 @@
 # the sched domains, as before); a layout none of them names is not mounted),
 # CGLAT (provision: after each mode's timed runs, one more run of N sandboxes at
 # CGLAT_THREADS, default the last of THREADS, traced by /rund/bin/cglat; its JSON report
-# as "bench-cglat: LABEL,THREADS,JSON"; CGLAT=0: none).
+# as "bench-cglat: LABEL,THREADS,JSON"; CGLAT=0: none), PROFILE (1: one more run like
+# cglat's under ftrace's function profiler, see profiled()).
 bench=$1
 ko=/rund/modules/rund_cgpool.ko
 cg=/sys/fs/cgroup
@@ -73,19 +74,66 @@ run() {
 		/rund/bin/provision --mode "$mode" --label "$label" $hs -n "$N" -t "$THREADS" \
 			--reps "$REPS" --warmup "$WARMUP" || echo "# bench-fail: $label"
 		traced "$mode" "$label" "$hs"
+		profiled "$mode" "$label" "$hs"
 	fi
+}
+
+# profiled MODE LABEL HIERS: PROFILE=1: one more run of N sandboxes at CGLAT_THREADS under
+# ftrace's function profiler, limited to the functions of profile.funcs, counted from the
+# start signal (not SETUP's prefill); prints "bench-profile: LABEL,FUNC,HITS,TOTAL_US" per
+# function the run called (summed over CPUs; graph time: callees and sleep included)
+profiled() {
+	[ "$bench" = provision ] && [ "${PROFILE:-0}" = 1 ] || return 0
+	t=/sys/kernel/tracing lbl=$(mode_label "$@")
+	[ -e $t/function_profile_enabled ] || mount -t tracefs tracefs $t 2>/dev/null
+	if [ ! -w $t/function_profile_enabled ]; then
+		echo "bench-profile-absent: $lbl,no function profiler (CONFIG_FUNCTION_PROFILER)"
+		return 0
+	fi
+	: >$t/set_ftrace_filter
+	missing=$(grep -v -e '^#' -e '^$' /rund/bin/profile.funcs | while read -r f; do
+		echo "$f" >>$t/set_ftrace_filter 2>/dev/null || printf ' %s' "$f"
+	done)
+	[ -z "$missing" ] || echo "# bench-profile: $lbl: not traceable here:$missing"
+	# the responder: profile from zero when provision's timed part begins (SIGUSR1), stop
+	# when it ends (SIGUSR2), answer each; provision's pid from the file its shell wrote
+	pf=/tmp/profiled.pid
+	sh -c "trap 'echo 0 >$t/function_profile_enabled; echo 1 >$t/function_profile_enabled;
+		kill -USR1 \$(cat $pf)' USR1
+		trap 'echo 0 >$t/function_profile_enabled; kill -USR1 \$(cat $pf)' USR2
+		while :; do sleep 1 & wait; done" &
+	rsp=$!
+	sleep 0.5	# the traps are set
+	# shellcheck disable=SC2086
+	{ sh -c 'echo $$ >'$pf'; exec "$@"' sh /rund/bin/provision --mode "$1" --label "$2" $3 \
+		-n "$N" -t "${CGLAT_THREADS:-${THREADS##*,}}" --reps 1 --warmup 0 \
+		--start-signal $rsp --stop-signal $rsp ||
+		echo "# bench-fail: $lbl (profiled)"; } | grep -v -e '^bench: ' -e '^bench-absent: '
+	echo 0 >$t/function_profile_enabled
+	kill $rsp
+	wait $rsp 2>/dev/null
+	cat $t/trace_stat/function[0-9]* | awk -v l="$lbl" '
+		$2 ~ /^[0-9]+$/ && $4 == "us" { hits[$1] += $2; us[$1] += $3 }
+		END { for (f in hits) printf "bench-profile: %s,%s,%d,%.1f\n", l, f, hits[f], us[f] }'
+	: >$t/set_ftrace_filter
+}
+
+# mode_label MODE LABEL HIERS: the label provision prints for a run
+mode_label() {
+	lbl=$2
+	if [ "$1" = module ]; then	# provision's own: LAYOUT/module-BACKEND[-recycle][SUFFIX]
+		lbl=$lbl-$(cat /sys/module/rund_cgpool/parameters/backend)
+		case "$3" in *--recycle*) lbl=$lbl-recycle ;; esac
+		case "$3" in *--label-suffix*) sfx=${3##*--label-suffix } lbl=$lbl${sfx%% *} ;; esac
+	fi
+	echo "$lbl"
 }
 
 # traced MODE LABEL HIERS: the cglat run of one mode (timed runs are never traced: the
 # tracer's trampolines on mutex_lock and friends cost time of their own)
 traced() {
 	[ "$bench" = provision ] && [ "${CGLAT:-1}" != 0 ] || return 0
-	t=${CGLAT_THREADS:-${THREADS##*,}} lbl=$2
-	if [ "$1" = module ]; then	# provision's own: LAYOUT/module-BACKEND[-recycle][SUFFIX]
-		lbl=$lbl-$(cat /sys/module/rund_cgpool/parameters/backend)
-		case "$3" in *--recycle*) lbl=$lbl-recycle ;; esac
-		case "$3" in *--label-suffix*) sfx=${3##*--label-suffix } lbl=$lbl${sfx%% *} ;; esac
-	fi
+	t=${CGLAT_THREADS:-${THREADS##*,}} lbl=$(mode_label "$@")
 	if [ ! -x /rund/bin/cglat ]; then
 		echo "bench-cglat-absent: $lbl,no cglat in the payload"
 		return 0
