@@ -80,7 +80,7 @@ run() {
 
 # profiled MODE LABEL HIERS: PROFILE=1: one more run of N sandboxes at CGLAT_THREADS under
 # ftrace's function profiler, limited to the functions of profile.funcs, counted from the
-# start signal (not SETUP's prefill); prints "bench-profile: LABEL,FUNC,HITS,TOTAL_US" per
+# start signal (not SETUP's prefill); prints "bench-profile: LABEL,N,FUNC,HITS,TOTAL_US" per
 # function the run called (summed over CPUs; graph time: callees and sleep included)
 profiled() {
 	[ "$bench" = provision ] && [ "${PROFILE:-0}" = 1 ] || return 0
@@ -112,9 +112,9 @@ profiled() {
 	echo 0 >$t/function_profile_enabled
 	kill $rsp
 	wait $rsp 2>/dev/null
-	cat $t/trace_stat/function[0-9]* | awk -v l="$lbl" '
+	cat $t/trace_stat/function[0-9]* | awk -v l="$lbl" -v n="$N" '
 		$2 ~ /^[0-9]+$/ && $4 == "us" { hits[$1] += $2; us[$1] += $3 }
-		END { for (f in hits) printf "bench-profile: %s,%s,%d,%.1f\n", l, f, hits[f], us[f] }'
+		END { for (f in hits) printf "bench-profile: %s,%d,%s,%d,%.1f\n", l, n, f, hits[f], us[f] }'
 	: >$t/set_ftrace_filter
 }
 

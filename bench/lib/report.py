@@ -125,6 +125,48 @@ def report_cglat(kernels, logs, absents, csv_path):
     print(f"\ncglat CSV: {csv_path}")
 
 
+def report_profile(kernels, logs, csv_path):
+    """The "bench-profile: LABEL,N,FUNC,HITS,TOTAL_US" lines (bench/guest/provision.sh
+    profiled()): per kernel, a table of the functions that took most time per sandbox
+    start in any mode (graph time: callees and sleep included, so rows nest)."""
+    rows = []
+    for k, _ in kernels:
+        with open(logs[k], errors="replace") as f:
+            for line in f:
+                if not line.startswith("bench-profile: "):
+                    continue
+                v = line[len("bench-profile: "):].rstrip("\r\n").split(",")
+                if len(v) != 5:
+                    continue
+                n = int(v[1])
+                rows.append(dict(kernel=k, label=v[0], sandboxes=n, function=v[2],
+                                 hits=int(v[3]), total_us=float(v[4]),
+                                 us_per_sandbox=round(float(v[4]) / n, 1)))
+    if not rows:
+        return
+    with open(csv_path, "w", newline="") as f:
+        w = csv.DictWriter(f, list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    for k, _ in kernels:
+        mine = [r for r in rows if r["kernel"] == k]
+        labels = list(dict.fromkeys(r["label"] for r in mine))
+        cell = {(r["function"], r["label"]): r["us_per_sandbox"] for r in mine}
+        top = sorted({r["function"] for r in mine},
+                     key=lambda fn: -max(cell.get((fn, lb), 0) for lb in labels))[:25]
+        if not top:
+            continue
+        print(f"\nWhere the start path goes, {k} (ftrace function profiler, one profiled run"
+              " per mode; us per sandbox start, graph time: a function includes its callees)"
+              ":\n")
+        print("| function | " + " | ".join(labels) + " |")
+        print("|---|" + "---:|" * len(labels))
+        for fn in top:
+            print(f"| {fn} | " + " | ".join(f"{cell[(fn, lb)]:.0f}" if (fn, lb) in cell else ""
+                                            for lb in labels) + " |")
+    print(f"\nprofile CSV: {csv_path}")
+
+
 def med(xs):
     return statistics.median(xs) if xs else None
 
@@ -201,6 +243,7 @@ def main():
     if a.bench == "provision":
         markdown_provision(kernels, data, absents)
         report_cglat(kernels, logs, absents, re.sub(r"\.csv$", "", a.csv) + "-cglat.csv")
+        report_profile(kernels, logs, re.sub(r"\.csv$", "", a.csv) + "-profile.csv")
     else:
         markdown_density(kernels, data)
     print(f"\nCSV: {a.csv}")
