@@ -95,12 +95,15 @@ profiled() {
 		echo "$f" >>$t/set_ftrace_filter 2>/dev/null || printf ' %s' "$f"
 	done)
 	[ -z "$missing" ] || echo "# bench-profile: $lbl: not traceable here:$missing"
-	# the responder: profile from zero when provision's timed part begins (SIGUSR1), stop
-	# when it ends (SIGUSR2), answer each; provision's pid from the file its shell wrote
+	# The responder snapshots the counts when provision's timed part begins (SIGUSR1)
+	# and ends (SIGUSR2) and answers each; provision's pid from the file its shell wrote.
+	# The profiler itself is switched on before provision starts and off after it ended,
+	# not at the signals: switching patches the call sites (bench/run boots a profiled
+	# guest on single-threaded TCG for that reason).
 	pf=/tmp/profiled.pid
-	sh -c "trap 'echo 0 >$t/function_profile_enabled; echo 1 >$t/function_profile_enabled;
-		kill -USR1 \$(cat $pf)' USR1
-		trap 'echo 0 >$t/function_profile_enabled; kill -USR1 \$(cat $pf)' USR2
+	echo 1 >$t/function_profile_enabled
+	sh -c "trap 'cat $t/trace_stat/function[0-9]* >/tmp/profiled.0; kill -USR1 \$(cat $pf)' USR1
+		trap 'cat $t/trace_stat/function[0-9]* >/tmp/profiled.1; kill -USR1 \$(cat $pf)' USR2
 		while :; do sleep 1 & wait; done" &
 	rsp=$!
 	sleep 0.5	# the traps are set
@@ -112,9 +115,13 @@ profiled() {
 	echo 0 >$t/function_profile_enabled
 	kill $rsp
 	wait $rsp 2>/dev/null
-	cat $t/trace_stat/function[0-9]* | awk -v l="$lbl" -v n="$N" '
-		$2 ~ /^[0-9]+$/ && $4 == "us" { hits[$1] += $2; us[$1] += $3 }
-		END { for (f in hits) printf "bench-profile: %s,%d,%s,%d,%.1f\n", l, n, f, hits[f], us[f] }'
+	# the window's counts: end minus start, summed over the CPUs
+	awk -v l="$lbl" -v n="$N" '
+		$2 ~ /^[0-9]+$/ && $4 == "us" { s = FILENAME ~ /0$/ ? -1 : 1; hits[$1] += s * $2; us[$1] += s * $3 }
+		END { for (f in hits) if (hits[f] > 0)
+			printf "bench-profile: %s,%d,%s,%d,%.1f\n", l, n, f, hits[f], us[f] }' \
+		/tmp/profiled.0 /tmp/profiled.1
+	rm -f /tmp/profiled.0 /tmp/profiled.1
 	: >$t/set_ftrace_filter
 }
 
