@@ -291,7 +291,7 @@ FIXTURE_TEARDOWN(bw)
 {
 	if (!self->top[0])
 		return;
-	rm_under(self->top, bw_dirs, 4);
+	rm_under(self->top, bw_dirs, sizeof(bw_dirs) / sizeof(bw_dirs[0]));
 	rmdir(self->top);
 }
 
@@ -304,15 +304,6 @@ static int limit(FIXTURE_DATA(bw) *self, const char *dir, const char *quota)
 		return put(dir, "cpu.cfs_quota_us", quota);
 	snprintf(buf, sizeof(buf), "%s 100000", quota);
 	return put(dir, "cpu.max", buf);
-}
-
-static const char *sub(char *buf, size_t len, const char *top, const char *name, int v2)
-{
-	if (rt_path(buf, len, top, name) || rt_mkdir_cg(buf))
-		return "";
-	if (v2 && !strchr(name, '/') && put(buf, "cgroup.subtree_control", "+cpu"))
-		return "";
-	return buf;
 }
 
 /*
@@ -328,13 +319,13 @@ TEST_F(bw, v1_child_within_parent)
 	if (self->v2)
 		SKIP(return, "v1 cfs_quota_us");
 	ASSERT_EQ(0, limit(self, self->top, "50000"));
-	ASSERT_NE(0, sub(c, sizeof(c), self->top, "c", 0)[0]);
+	ASSERT_NE(0, child(c, sizeof(c), self->top, "c")[0]);
 	EXPECT_EQ(EINVAL, limit(self, c, "60000"));
 	EXPECT_EQ(0, limit(self, c, "40000"));
 	EXPECT_EQ(EINVAL, limit(self, self->top, "30000"));
 	EXPECT_EQ(0, limit(self, self->top, "45000"));
-	ASSERT_NE(0, sub(q, sizeof(q), self->top, "q", 0)[0]);
-	ASSERT_NE(0, sub(r, sizeof(r), self->top, "q/r", 0)[0]);
+	ASSERT_NE(0, child(q, sizeof(q), self->top, "q")[0]);
+	ASSERT_NE(0, child(r, sizeof(r), self->top, "q/r")[0]);
 	EXPECT_EQ(0, limit(self, r, "40000"));
 	EXPECT_EQ(EINVAL, limit(self, r, "50000"));
 	EXPECT_EQ(0, limit(self, r, "-1"));
@@ -352,13 +343,13 @@ TEST_F(bw, v1_refused_write_leaves_nothing_behind)
 	if (self->v2)
 		SKIP(return, "v1 cfs_quota_us");
 	ASSERT_EQ(0, limit(self, self->top, "50000"));
-	ASSERT_NE(0, sub(c, sizeof(c), self->top, "c", 0)[0]);
+	ASSERT_NE(0, child(c, sizeof(c), self->top, "c")[0]);
 	ASSERT_EQ(0, limit(self, c, "40000"));
 	ASSERT_EQ(EINVAL, limit(self, self->top, "30000"));
-	ASSERT_NE(0, sub(h, sizeof(h), self->top, "h", 0)[0]);
+	ASSERT_NE(0, child(h, sizeof(h), self->top, "h")[0]);
 	EXPECT_EQ(0, limit(self, h, "45000"));
-	ASSERT_NE(0, sub(q, sizeof(q), self->top, "q", 0)[0]);
-	ASSERT_NE(0, sub(r, sizeof(r), self->top, "q/r", 0)[0]);
+	ASSERT_NE(0, child(q, sizeof(q), self->top, "q")[0]);
+	ASSERT_NE(0, child(r, sizeof(r), self->top, "q/r")[0]);
 	EXPECT_EQ(0, limit(self, r, "45000"));
 	/* and a refused write to a child leaves the parent's limit as it was */
 	ASSERT_EQ(EINVAL, limit(self, h, "70000"));
@@ -373,7 +364,7 @@ TEST_F(bw, v2_child_above_parent_allowed)
 	if (!self->v2)
 		SKIP(return, "v2 cpu.max");
 	ASSERT_EQ(0, limit(self, self->top, "50000"));
-	ASSERT_NE(0, sub(c, sizeof(c), self->top, "c", 1)[0]);
+	ASSERT_NE(0, child(c, sizeof(c), self->top, "c")[0]);
 	EXPECT_EQ(0, limit(self, c, "60000"));
 	ASSERT_LT(0, rt_read_file(c, "cpu.max", buf, sizeof(buf)));
 	EXPECT_STREQ("60000 100000\n", buf);

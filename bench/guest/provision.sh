@@ -100,18 +100,14 @@ profiled() {
 	# The profiler itself is switched on before provision starts and off after it ended,
 	# not at the signals: switching patches the call sites (bench/run boots a profiled
 	# guest on single-threaded TCG for that reason).
-	pf=/tmp/profiled.pid
+	pf=$extra_pid
 	echo 1 >$t/function_profile_enabled
 	sh -c "trap 'cat $t/trace_stat/function[0-9]* >/tmp/profiled.0; kill -USR1 \$(cat $pf)' USR1
 		trap 'cat $t/trace_stat/function[0-9]* >/tmp/profiled.1; kill -USR1 \$(cat $pf)' USR2
 		while :; do sleep 1 & wait; done" &
 	rsp=$!
 	sleep 0.5	# the traps are set
-	# shellcheck disable=SC2086
-	{ sh -c 'echo $$ >'$pf'; exec "$@"' sh /rund/bin/provision --mode "$1" --label "$2" $3 \
-		-n "$N" -t "${CGLAT_THREADS:-${THREADS##*,}}" --reps 1 --warmup 0 \
-		--start-signal $rsp --stop-signal $rsp ||
-		echo "# bench-fail: $lbl (profiled)"; } | grep -v -e '^bench: ' -e '^bench-absent: '
+	extra_run "$1" "$2" "$3" profiled --start-signal $rsp --stop-signal $rsp
 	echo 0 >$t/function_profile_enabled
 	kill $rsp
 	wait $rsp 2>/dev/null
@@ -123,6 +119,21 @@ profiled() {
 		/tmp/profiled.0 /tmp/profiled.1
 	rm -f /tmp/profiled.0 /tmp/profiled.1
 	: >$t/set_ftrace_filter
+}
+
+# extra_run MODE LABEL HIERS WHY OPTS...: the one run of N sandboxes at CGLAT_THREADS
+# (default the last of THREADS) that traced() and profiled() watch, with provision
+# options OPTS; its figures are not the mode's (the "bench: " lines are dropped), a
+# failure is "# bench-fail: LABEL (WHY)"; provision's pid is in $extra_pid while it runs
+extra_pid=/tmp/extra_run.pid
+extra_run() {
+	m=$1 l=$2 h=$3 why=$4
+	shift 4
+	# shellcheck disable=SC2086
+	{ sh -c 'echo $$ >'$extra_pid'; exec "$@"' sh /rund/bin/provision --mode "$m" \
+		--label "$l" $h -n "$N" -t "${CGLAT_THREADS:-${THREADS##*,}}" --reps 1 --warmup 0 \
+		"$@" || echo "# bench-fail: $(mode_label "$m" "$l" "$h") ($why)"; } |
+		grep -v -e '^bench: ' -e '^bench-absent: '
 }
 
 # mode_label MODE LABEL HIERS: the label provision prints for a run
@@ -158,10 +169,7 @@ traced() {
 		sleep 0.2
 	done
 	# cglat starts over when provision's timed part begins: SETUP's prefill is not counted
-	# shellcheck disable=SC2086
-	{ /rund/bin/provision --mode "$1" --label "$2" $3 -n "$N" -t "$t" --reps 1 --warmup 0 \
-		--start-signal $pid ||
-		echo "# bench-fail: $lbl (traced)"; } | grep -v -e '^bench: ' -e '^bench-absent: '
+	extra_run "$1" "$2" "$3" traced --start-signal $pid
 	kill -TERM $pid	# not INT: a background job of a script ignores SIGINT
 	wait $pid
 	echo "bench-cglat: $lbl,$t,$(cat "$tmp/out")"
