@@ -5,6 +5,7 @@
  *   provision --mode MODE --hier DIR [--hier DIR ...] --label LABEL
  *             [-n 2000[,N2..]] [-t 1,50,200] [--reps 5] [--warmup 1]
  *             [--background K] [--bg-wake-ms 100] [--start-signal PID] [--stop-signal PID]
+ *             [--clone3]
  *
  * Every (n, threads) pair with threads <= n is a point; -t 0 means threads = n.
  *
@@ -29,6 +30,10 @@
  *            default policy hands out never-used cgroups only (RELEASE removes them, the
  *            refill makes new ones); --recycle sets it up with RUND_CGPOOL_SETUP_RECYCLE
  *            (released cgroups scrubbed and reused) and appends "-recycle" to the label;
+ *            --clone3 (v2) creates the process in the cgroup instead of attaching a
+ *            forked one: ACQUIRE with RUND_CGPOOL_ACQUIRE_CGROUP_FD and no pid, then
+ *            clone3(CLONE_INTO_CGROUP) into the fd it returns, as mode clone3 does after
+ *            its mkdir; appends "-clone3";
  *            --label-suffix S appends S after that (a run with other module parameters).
  *   reserve  plain mkdir, like mode mkdir, under a DIR where the module's fast backend
  *            serves mkdir(2) from withheld pre-created cgroups (SETUP with
@@ -137,6 +142,7 @@ struct run {
 	int nh, ncpus, dev, bg_wake_ms;
 	int one_write;		/* configure through rund.config */
 	int recycle;		/* module: SETUP with RUND_CGPOOL_SETUP_RECYCLE */
+	int clone3;		/* module: the process by clone3() into ACQUIRE's cgroup fd */
 	const char *suffix;	/* module: after "-BACKEND[-recycle]" in the label */
 	pid_t tracer;		/* --start-signal; 0 once signalled */
 	pid_t stopper;		/* --stop-signal; 0 once signalled */
@@ -347,6 +353,19 @@ static pid_t clone_into(int cgfd)
 	return ret;
 }
 
+/* Sandbox @s's process, made in the cgroup of @cgfd (closed here); 0 or -1 */
+static int spawn_into(struct run *r, struct sandbox *s, int cgfd)
+{
+	s->pid = clone_into(cgfd);
+	close(cgfd);
+	if (s->pid < 0) {
+		s->pid = 0;
+		fail(r, errno, "clone3 into", s->name, "");
+		return -1;
+	}
+	return 0;
+}
+
 static void fill_limits(const struct run *r, struct rund_cgpool_limits *l, int idx)
 {
 	l->mask = RUND_CGPOOL_LIM_ALL;
@@ -388,7 +407,7 @@ static int provision_one(struct run *r, int i)
 	case M_MODULE: {
 		struct rund_cgpool_acquire a = {
 			.size = sizeof(a),
-			.flags = RUND_CGPOOL_ACQUIRE_PIDFD,
+			.flags = r->clone3 ? RUND_CGPOOL_ACQUIRE_CGROUP_FD : RUND_CGPOOL_ACQUIRE_PIDFD,
 			.pidfd = s->pidfd,
 		};
 
@@ -404,7 +423,7 @@ static int provision_one(struct run *r, int i)
 			 strrchr(a.path, '/') ? strrchr(a.path, '/') + 1 : a.path);
 		if (a.out_flags & RUND_CGPOOL_OUT_FALLBACK)
 			atomic_fetch_add(&r->fallbacks, 1);
-		return 0;
+		return r->clone3 ? spawn_into(r, s, a.cgroup_fd) : 0;
 	}
 	}
 	err = configure(r, s->name, i);
@@ -417,14 +436,7 @@ static int provision_one(struct run *r, int i)
 			fail(r, errno, "open", s->name, "");
 			return -1;
 		}
-		s->pid = clone_into(fd);
-		close(fd);
-		if (s->pid < 0) {
-			s->pid = 0;
-			fail(r, errno, "clone3 into", s->name, "");
-			return -1;
-		}
-		return 0;
+		return spawn_into(r, s, fd);
 	}
 	return attach(r, s->name, s->pid);
 }
@@ -464,7 +476,7 @@ static int prepare(struct run *r, int first, int n, int wake_ms)
 		memset(s, 0, sizeof(*s));
 		snprintf(s->name, sizeof(s->name), "sb-%d", i);
 		snprintf(s->leaf, sizeof(s->leaf), "%s", s->name);
-		if (r->mode != M_CLONE3) {
+		if (r->mode != M_CLONE3 && !r->clone3) {
 			s->pid = spawn(wake_ms);
 			if (s->pid < 0) {
 				s->pid = 0;
@@ -655,8 +667,9 @@ static void module_setup(struct run *r, unsigned int pool_size)
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_SETUP, &su))
 		absent(r->label, "SETUP on ", r->h[0].dir, errno);
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_STATS, &st) == 0 && r->mode == M_MODULE)
-		snprintf(r->label + l, sizeof(r->label) - l, "-%.*s%s%s", (int)sizeof(st.backend),
-			 st.backend, r->recycle ? "-recycle" : "", r->suffix ?: "");
+		snprintf(r->label + l, sizeof(r->label) - l, "-%.*s%s%s%s", (int)sizeof(st.backend),
+			 st.backend, r->recycle ? "-recycle" : "", r->clone3 ? "-clone3" : "",
+			 r->suffix ?: "");
 	if (r->mode == M_RESERVE && strncmp(st.backend, "fast", sizeof(st.backend))) {
 		printf("bench-absent: %s,the module's backend is '%.*s'; plain mkdir(2) is only "
 		       "served by the fast backend\n", r->label, (int)sizeof(st.backend), st.backend);
@@ -692,6 +705,8 @@ static void probe(struct run *r)
 		absent(r->label, "--recycle is a policy of mode module", "", 0);
 	if (r->suffix && r->mode != M_MODULE)
 		absent(r->label, "--label-suffix is for mode module", "", 0);
+	if (r->clone3 && (r->mode != M_MODULE || !r->h[0].v2))
+		absent(r->label, "--clone3 is for mode module on one cgroup v2 hierarchy", "", 0);
 	for (int j = 0; r->one_write && j < r->nh; j++)
 		if (faccessat(r->h[j].dfd, "rund.config", F_OK, 0))
 			absent(r->label, "no rund.config (needs the patched kernel) in ",
@@ -760,7 +775,7 @@ static int usage(const char *why)
 	fprintf(stderr, "provision: %s\nusage: provision --mode mkdir|clone3|rename|module|reserve "
 		"--hier DIR [--hier DIR...] [--label L] [-n N] [-t T1,T2..] [--reps R] "
 		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write] [--recycle]\n"
-		"       [--label-suffix S] [--start-signal PID] [--stop-signal PID]\n", why);
+		"       [--clone3] [--label-suffix S] [--start-signal PID] [--stop-signal PID]\n", why);
 	return 2;
 }
 
@@ -792,6 +807,7 @@ int main(int argc, char **argv)
 		{ "bg-wake-ms", required_argument, NULL, 'B' },
 		{ "one-write", no_argument, NULL, 'O' },
 		{ "recycle", no_argument, NULL, 'R' },
+		{ "clone3", no_argument, NULL, 'C' },
 		{ "label-suffix", required_argument, NULL, 'S' },
 		{ "start-signal", required_argument, NULL, 'P' },
 		{ "stop-signal", required_argument, NULL, 'Q' },
@@ -821,6 +837,7 @@ int main(int argc, char **argv)
 		case 'B': r.bg_wake_ms = atoi(optarg); break;
 		case 'O': r.one_write = 1; break;
 		case 'R': r.recycle = 1; break;
+		case 'C': r.clone3 = 1; break;
 		case 'S': r.suffix = optarg; break;
 		case 'P': r.tracer = atoi(optarg); break;
 		case 'Q': r.stopper = atoi(optarg); break;
@@ -831,7 +848,7 @@ int main(int argc, char **argv)
 	}
 	if (mode < 0 || !r.nh)
 		return usage("--mode and --hier are required");
-	if (mode == M_CLONE3 && bg)
+	if ((mode == M_CLONE3 || r.clone3) && bg)
 		return usage("--background needs processes that wake: not with clone3");
 	if (bg < 0 || reps < 1 || warmup < 0 || nt < 1 || nn < 1 || r.tracer < 0 || r.stopper < 0)
 		return usage("bad -n, -t, --reps, --warmup, --background, --start-signal or "

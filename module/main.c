@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/miscdevice.h>
@@ -105,8 +106,27 @@ static long rund_do_stats(struct rund_cgpool_stats *st)
 	return 0;
 }
 
-/* One ioctl: @arg is a kernel copy of the caller's struct. */
-static long rund_dispatch(unsigned int key, void *arg)
+/*
+ * Hand @ofd's fd to the caller when the ioctl succeeded (@ret 0, outputs copied out),
+ * else drop it: a caller never gets an fd it was not told the number of.
+ */
+static void rund_out_fd_finish(struct rund_out_fd *ofd, long ret)
+{
+	if (ofd->fd < 0)
+		return;
+	if (!ret) {
+		fd_install(ofd->fd, ofd->file);
+		return;
+	}
+	put_unused_fd(ofd->fd);
+	fput(ofd->file);
+}
+
+/*
+ * One ioctl: @arg is a kernel copy of the caller's struct of @usize bytes; an fd it
+ * returns goes to @ofd.
+ */
+static long rund_dispatch(unsigned int key, void *arg, u32 usize, struct rund_out_fd *ofd)
 {
 	struct rund_pool *p;
 	long ret;
@@ -122,7 +142,7 @@ static long rund_dispatch(unsigned int key, void *arg)
 		p = rund_pool_need("ACQUIRE");
 		if (!p)
 			return -ENODEV;
-		ret = rund_acquire(p, arg);
+		ret = rund_acquire(p, arg, usize, ofd);
 		break;
 	case RUND_IOC_KEY(RUND_CGPOOL_IOC_RELEASE):
 		p = rund_pool_need("RELEASE");
@@ -166,6 +186,7 @@ static const struct rund_ioc rund_iocs[] = {
 static long rund_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	const struct rund_ioc *ioc = NULL;
+	struct rund_out_fd ofd = { .fd = -1 };
 	void __user *up = (void __user *)uarg;
 	void *karg;
 	u32 usize;
@@ -186,9 +207,10 @@ static long rund_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	karg = rund_copy_in(ioc->what, up, ioc->ksize, ioc->ver0, &usize);
 	if (IS_ERR(karg))
 		return PTR_ERR(karg);
-	ret = rund_dispatch(RUND_IOC_KEY(cmd), karg);
+	ret = rund_dispatch(RUND_IOC_KEY(cmd), karg, usize, &ofd);
 	if (!ret && ioc->out)
 		ret = rund_copy_out(up, karg, ioc->ksize, usize);
+	rund_out_fd_finish(&ofd, ret);
 	kfree(karg);
 	return ret;
 }

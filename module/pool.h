@@ -175,8 +175,18 @@ int rund_pool_teardown(const struct rund_cgpool_teardown *t);
 void rund_pool_exit(void);
 void rund_pool_stats(struct rund_pool *p, struct rund_cgpool_stats *st);
 
+/*
+ * An fd an ioctl hands out: reserved and opened by the ioctl's handler, installed in the
+ * caller's table by rund_ioctl() only once the outputs reached the caller, else dropped.
+ */
+struct rund_out_fd {
+	int fd;			/* from get_unused_fd_flags(), or -1: none */
+	struct file *file;
+};
+
 /* sandbox.c: the start and stop paths */
-int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a);
+int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a, u32 usize,
+		 struct rund_out_fd *ofd);
 int rund_release(struct rund_pool *p, const struct rund_cgpool_release *r);
 int rund_lookup(struct rund_pool *p, struct rund_cgpool_lookup *l);
 int rund_name_check(const char *what, const char *name);

@@ -397,19 +397,76 @@ static struct rund_cg *rund_take(struct rund_pool *p, const char *name, bool *fr
 	}
 }
 
-int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
+/*
+ * ACQUIRE_CGROUP_FD: open @cg's directory (sandbox @name) O_PATH into @ofd, fd reserved.
+ * Opened before the cgroup turns BUSY, while this ioctl still owns it (a RELEASE may
+ * remove it at once after); the open file pins the cgroup, not the name.
+ */
+static int rund_open_dir(struct rund_pool *p, struct rund_cg *cg, const char *name,
+			 struct rund_out_fd *ofd)
+{
+	struct file *f;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		rund_bad("ACQUIRE '%s': no free fd for the cgroup: %d\n", name, fd);
+		return fd;
+	}
+	f = file_open_root(&p->dir, cg->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (IS_ERR(f)) {
+		put_unused_fd(fd);
+		rund_bad("ACQUIRE '%s': opening its cgroup failed: %ld\n", name, PTR_ERR(f));
+		return PTR_ERR(f);
+	}
+	ofd->fd = fd;
+	ofd->file = f;
+	return 0;
+}
+
+/* ACQUIRE's flags and the fields they go with; 0 or -EINVAL and one dmesg line */
+static int rund_acquire_check(const struct rund_cgpool_acquire *a, u32 usize)
+{
+	if (rund_flags_check("ACQUIRE", a->flags,
+			     RUND_CGPOOL_ACQUIRE_PIDFD | RUND_CGPOOL_ACQUIRE_CGROUP_FD))
+		return -EINVAL;
+	if (!(a->flags & RUND_CGPOOL_ACQUIRE_PIDFD) && a->pidfd) {
+		rund_bad("ACQUIRE: pidfd %d given without RUND_CGPOOL_ACQUIRE_PIDFD\n", a->pidfd);
+		return -EINVAL;
+	}
+	if ((a->flags & RUND_CGPOOL_ACQUIRE_CGROUP_FD) && usize < RUND_CGPOOL_ACQUIRE_SIZE_VER1) {
+		rund_bad("ACQUIRE: CGROUP_FD needs a struct of %zu bytes, got %u\n",
+			 RUND_CGPOOL_ACQUIRE_SIZE_VER1, usize);
+		return -EINVAL;
+	}
+	if (a->reserved3) {
+		rund_bad("ACQUIRE: reserved field is not zero\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * rund_acquire - the ACQUIRE ioctl: a cgroup for sandbox @a->name
+ * @p: the pool
+ * @a: the caller's struct (kernel copy); outputs are filled in on success
+ * @usize: the size of the caller's struct
+ * @ofd: with RUND_CGPOOL_ACQUIRE_CGROUP_FD, the cgroup's fd, for the ioctl to install
+ *
+ * Return: 0 or a negative errno (one dmesg line names the reason).
+ */
+int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a, u32 usize,
+		 struct rund_out_fd *ofd)
 {
 	struct pid *pid = NULL;
 	struct rund_cg *cg;
 	bool fresh;
 	int err;
 
-	if (rund_flags_check("ACQUIRE", a->flags, RUND_CGPOOL_ACQUIRE_PIDFD))
-		return -EINVAL;
-	if (!(a->flags & RUND_CGPOOL_ACQUIRE_PIDFD) && a->pidfd) {
-		rund_bad("ACQUIRE: pidfd %d given without RUND_CGPOOL_ACQUIRE_PIDFD\n", a->pidfd);
-		return -EINVAL;
-	}
+	err = rund_acquire_check(a, usize);
+	if (err)
+		return err;
+	a->cgroup_fd = -1;
 	err = rund_name_check("ACQUIRE", a->name);
 	if (!err)
 		err = rund_limits_check("ACQUIRE", &a->limits);
@@ -436,6 +493,13 @@ int rund_acquire(struct rund_pool *p, struct rund_cgpool_acquire *a)
 			err = -ERANGE;
 			goto fail;
 		}
+	}
+	/* before the attach: a failed open leaves no process to move out again */
+	if (a->flags & RUND_CGPOOL_ACQUIRE_CGROUP_FD) {
+		err = rund_open_dir(p, cg, a->name, ofd);
+		if (err)
+			goto fail;
+		a->cgroup_fd = ofd->fd;
 	}
 	if (pid) {
 		/* the check above was early exit only: this one holds until BUSY */

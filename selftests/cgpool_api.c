@@ -15,7 +15,11 @@
  * pool name; elsewhere it is renamed to the sandbox name (RUND_CGPOOL_OUT_RENAMED).
  */
 #define _GNU_SOURCE
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -318,6 +322,109 @@ TEST_F_TIMEOUT(pool, acquire_lookup_release, 120)
 					    (unsigned long long)old);
 		ASSERT_EQ(0, cgp_release(self->dev, "sb1", 0));
 	} while (0);
+}
+
+/* open fds of this process */
+static int nr_fds(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n - 1;	/* the opendir's own fd */
+}
+
+/* clone3(CLONE_INTO_CGROUP) a child that sleeps; its pid or -errno */
+static pid_t clone_into(int cgfd)
+{
+	struct clone_args ca = {
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgfd,
+	};
+	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid < 0 ? -errno : pid;
+}
+
+/*
+ * ACQUIRE_CGROUP_FD returns an O_PATH, close-on-exec fd of the sandbox's cgroup (the
+ * cgroup itself: same inode as the id) that clone3() can create a process in (v2); after
+ * RELEASE the fd no longer places a process anywhere. The fd is installed only when the
+ * ioctl succeeds: not when the struct is too small for it, nor when the answer cannot be
+ * copied back.
+ */
+TEST_F_TIMEOUT(pool, acquire_cgroup_fd, 120)
+{
+	struct rund_cgpool_acquire a, *ro;
+	struct rund_cgpool_stats st;
+	struct stat sb;
+	pid_t child;
+	int fds;
+
+	if (!self->ok)
+		return;
+	fds = nr_fds();
+	acquire_req(&a, "sbfd", 0);
+	a.flags = RUND_CGPOOL_ACQUIRE_CGROUP_FD;
+	ASSERT_EQ(0, cgp_ioctl(self->dev, RUND_CGPOOL_IOC_ACQUIRE, &a));
+	ASSERT_LE(0, a.cgroup_fd);
+	EXPECT_EQ(fds + 1, nr_fds());
+	EXPECT_EQ(FD_CLOEXEC, fcntl(a.cgroup_fd, F_GETFD));
+	EXPECT_EQ(O_PATH, fcntl(a.cgroup_fd, F_GETFL) & O_PATH);
+	ASSERT_EQ(0, fstat(a.cgroup_fd, &sb));
+	EXPECT_TRUE(S_ISDIR(sb.st_mode));
+	EXPECT_EQ((unsigned long long)a.id, (unsigned long long)sb.st_ino);
+	if (self->v2) {
+		child = clone_into(a.cgroup_fd);
+		ASSERT_LT(0, child) TH_LOG("clone3 into the cgroup: %s", strerror(-child));
+		if (self->nkids < 8)
+			self->kids[self->nkids++] = child;
+		EXPECT_TRUE(in_cgroup(self, child, a.path));
+		kill_kids(self);
+	}
+	ASSERT_EQ(0, cgp_release(self->dev, "sbfd", 0));
+	if (self->v2)
+		EXPECT_EQ(-ENOENT, clone_into(a.cgroup_fd));
+	EXPECT_EQ(0, close(a.cgroup_fd));
+
+	/* without the flag: no fd, cgroup_fd -1 */
+	acquire_req(&a, "sbfd", 0);
+	a.cgroup_fd = 5;
+	ASSERT_EQ(0, cgp_ioctl(self->dev, RUND_CGPOOL_IOC_ACQUIRE, &a));
+	EXPECT_EQ(-1, a.cgroup_fd);
+	EXPECT_EQ(fds, nr_fds());
+	ASSERT_EQ(0, cgp_release(self->dev, "sbfd", 0));
+
+	/* a struct of ABI 2's first size has no room for the fd */
+	acquire_req(&a, "sbfd", 0);
+	a.size = RUND_CGPOOL_ACQUIRE_SIZE_VER0;
+	a.flags = RUND_CGPOOL_ACQUIRE_CGROUP_FD;
+	reject(_metadata, self, RUND_CGPOOL_IOC_ACQUIRE, &a, EINVAL,
+	       "CGROUP_FD needs a struct of");
+	EXPECT_EQ(fds, nr_fds());
+
+	/* the answer cannot be copied back: EFAULT, and no fd in the table */
+	ro = mmap(NULL, sizeof(*ro), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	acquire_req(ro, "sbfd", 0);
+	ro->flags = RUND_CGPOOL_ACQUIRE_CGROUP_FD;
+	ASSERT_EQ(0, mprotect(ro, sizeof(*ro), PROT_READ));
+	EXPECT_EQ(EFAULT, cgp_ioctl(self->dev, RUND_CGPOOL_IOC_ACQUIRE, ro));
+	EXPECT_EQ(fds, nr_fds());
+	munmap(ro, sizeof(*ro));
+	/* the sandbox itself was acquired: the caller finds it by name, as after a crash */
+	ASSERT_EQ(0, cgp_release(self->dev, "sbfd", 0));
+	ASSERT_EQ(0, cgp_stats(self->dev, &st));
+	EXPECT_EQ(0ULL, st.busy);
 }
 
 /* LOOKUP_NEXT from @after: 0 and the sandbox in @l, or the errno */

@@ -19,7 +19,8 @@
  *   E2BIG      size larger than the module's struct with non-zero unknown bytes
  *   EINVAL     invalid name ('/', '\n', ".", "..", empty, the reserved ".rund-" prefix),
  *              unknown flag bits, non-zero reserved fields, both or neither of name/id,
- *              both a pid and ACQUIRE_PIDFD
+ *              both a pid and ACQUIRE_PIDFD, ACQUIRE_CGROUP_FD in a struct smaller
+ *              than RUND_CGPOOL_ACQUIRE_SIZE_VER1
  *   ENAMETOOLONG name not NUL-terminated within NAME_MAX + 1 bytes
  *   EEXIST     ACQUIRE: the name is in use (pool sandbox or foreign directory)
  *   ENOENT     RELEASE/LOOKUP: no acquired sandbox has that name or id (RELEASE of a
@@ -30,6 +31,7 @@
  *   EBUSY      ACQUIRE: the pid is in another sandbox's cgroup; TEARDOWN: sandboxes busy
  *   ENOTEMPTY  RELEASE: the cgroup still has tasks or child cgroups (clean up first)
  *   ERANGE     limits or pool sizes out of range, or a limit the kernel refused
+ *   EMFILE     ACQUIRE_CGROUP_FD: the caller's fd table is full (nothing acquired)
  *   EALREADY   SETUP while a pool is set up (one pool per module, so per hierarchy)
  *   ENODEV     anything but SETUP/STATS before SETUP
  *   ENOTDIR    SETUP: dirfd is not a cgroup directory on a cgroupfs mount
@@ -47,8 +49,10 @@
 /*
  * 2: ACQUIRE takes a pidfd (RUND_CGPOOL_ACQUIRE_PIDFD); SETUP_RECYCLE; by default a pool
  *    hands out only never-used cgroups. The pid field stays for this ABI version only.
+ * 3: ACQUIRE returns the cgroup as an fd (RUND_CGPOOL_ACQUIRE_CGROUP_FD, struct size
+ *    RUND_CGPOOL_ACQUIRE_SIZE_VER1); ABI 2 structs and calls work unchanged.
  */
-#define RUND_CGPOOL_ABI_VERSION	2
+#define RUND_CGPOOL_ABI_VERSION	3
 #define RUND_CGPOOL_NAME_LEN	256	/* NAME_MAX + 1 */
 /* Directory names starting with this belong to the pool (idle cgroups). */
 #define RUND_CGPOOL_IDLE_PREFIX	".rund-idle-"
@@ -137,6 +141,7 @@ struct rund_cgpool_setup {
 
 /* ACQUIRE flags */
 #define RUND_CGPOOL_ACQUIRE_PIDFD	(1U << 0)	/* attach the process of @pidfd */
+#define RUND_CGPOOL_ACQUIRE_CGROUP_FD	(1U << 1)	/* return the cgroup in @cgroup_fd */
 
 /*
  * ACQUIRE: hand a cgroup to sandbox @name, optionally attaching a process.
@@ -147,6 +152,15 @@ struct rund_cgpool_setup {
  * (a number) is deprecated and kept for this ABI version only: between the caller's
  * choice of the number and the attach the process can exit and the number be reused,
  * and the newcomer would be attached.
+ *
+ * With RUND_CGPOOL_ACQUIRE_CGROUP_FD the sandbox's cgroup directory is also returned as
+ * an O_PATH | O_CLOEXEC fd in @cgroup_fd (struct of at least ACQUIRE_SIZE_VER1 bytes). A
+ * runtime passes it to clone3(CLONE_INTO_CGROUP) (cgroup v2) to create the sandbox's
+ * first process directly in the cgroup: no migration of a running process, which costs
+ * more than the clone itself. The fd names the cgroup, not the path: a RELEASE while it is
+ * open makes a later clone3 into it fail (ENOENT: the cgroup is gone), never land in
+ * another sandbox's cgroup. Closing it is the caller's job; it is installed only when the
+ * ioctl succeeds.
  */
 struct rund_cgpool_acquire {
 	__u32 size;
@@ -160,9 +174,13 @@ struct rund_cgpool_acquire {
 	__u32 out_flags;		/* RUND_CGPOOL_OUT_* */
 	__u32 reserved2;
 	char path[RUND_CGPOOL_NAME_LEN];	/* cgroup dir, relative to the pool dir */
+	/* RUND_CGPOOL_ACQUIRE_SIZE_VER0 ends here */
+	__s32 cgroup_fd;		/* out, with ACQUIRE_CGROUP_FD; else -1 */
+	__u32 reserved3;		/* 0 */
 };
 
-#define RUND_CGPOOL_ACQUIRE_SIZE_VER0	sizeof(struct rund_cgpool_acquire)
+#define RUND_CGPOOL_ACQUIRE_SIZE_VER0	832
+#define RUND_CGPOOL_ACQUIRE_SIZE_VER1	sizeof(struct rund_cgpool_acquire)
 
 /* out_flags */
 #define RUND_CGPOOL_OUT_FALLBACK	(1U << 0)	/* pool was dry: made by mkdir */
