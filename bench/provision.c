@@ -5,7 +5,7 @@
  *   provision --mode MODE --hier DIR [--hier DIR ...] --label LABEL
  *             [-n 2000[,N2..]] [-t 1,50,200] [--reps 5] [--warmup 1]
  *             [--background K] [--bg-wake-ms 100] [--start-signal PID] [--stop-signal PID]
- *             [--clone3]
+ *             [--clone3] [--preset]
  *
  * Every (n, threads) pair with threads <= n is a point; -t 0 means threads = n.
  *
@@ -33,7 +33,10 @@
  *            --clone3 (v2) creates the process in the cgroup instead of attaching a
  *            forked one: ACQUIRE with RUND_CGPOOL_ACQUIRE_CGROUP_FD and no pid, then
  *            clone3(CLONE_INTO_CGROUP) into the fd it returns, as mode clone3 does after
- *            its mkdir; appends "-clone3";
+ *            its mkdir; appends "-clone3"; --preset gives SETUP the sandboxes' common
+ *            limits as the pool's defaults (all but cpuset.cpus, which alternates), so
+ *            idle cgroups are made with them and ACQUIRE (still passing every limit)
+ *            writes only cpuset.cpus; appends "-preset";
  *            --label-suffix S appends S after that (a run with other module parameters).
  *   reserve  plain mkdir, like mode mkdir, under a DIR where the module's fast backend
  *            serves mkdir(2) from withheld pre-created cgroups (SETUP with
@@ -143,6 +146,7 @@ struct run {
 	int one_write;		/* configure through rund.config */
 	int recycle;		/* module: SETUP with RUND_CGPOOL_SETUP_RECYCLE */
 	int clone3;		/* module: the process by clone3() into ACQUIRE's cgroup fd */
+	int preset;		/* module: the common limits are the pool's defaults */
 	const char *suffix;	/* module: after "-BACKEND[-recycle]" in the label */
 	pid_t tracer;		/* --start-signal; 0 once signalled */
 	pid_t stopper;		/* --stop-signal; 0 once signalled */
@@ -660,6 +664,10 @@ static void module_setup(struct run *r, unsigned int pool_size)
 	if (pool_size > RUND_CGPOOL_MAX_SIZE)
 		pool_size = RUND_CGPOOL_MAX_SIZE;
 	su.dirfd = r->h[0].dfd;
+	if (r->preset) {
+		fill_limits(r, &su.defaults, 0);
+		su.defaults.mask &= ~RUND_CGPOOL_LIM_CPUSET_CPUS;
+	}
 	su.pool_size = pool_size;
 	su.low_watermark = pool_size / 2;
 	su.flags = (r->recycle ? RUND_CGPOOL_SETUP_RECYCLE : 0) |
@@ -667,9 +675,9 @@ static void module_setup(struct run *r, unsigned int pool_size)
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_SETUP, &su))
 		absent(r->label, "SETUP on ", r->h[0].dir, errno);
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_STATS, &st) == 0 && r->mode == M_MODULE)
-		snprintf(r->label + l, sizeof(r->label) - l, "-%.*s%s%s%s", (int)sizeof(st.backend),
-			 st.backend, r->recycle ? "-recycle" : "", r->clone3 ? "-clone3" : "",
-			 r->suffix ?: "");
+		snprintf(r->label + l, sizeof(r->label) - l, "-%.*s%s%s%s%s",
+			 (int)sizeof(st.backend), st.backend, r->recycle ? "-recycle" : "",
+			 r->clone3 ? "-clone3" : "", r->preset ? "-preset" : "", r->suffix ?: "");
 	if (r->mode == M_RESERVE && strncmp(st.backend, "fast", sizeof(st.backend))) {
 		printf("bench-absent: %s,the module's backend is '%.*s'; plain mkdir(2) is only "
 		       "served by the fast backend\n", r->label, (int)sizeof(st.backend), st.backend);
@@ -705,6 +713,8 @@ static void probe(struct run *r)
 		absent(r->label, "--recycle is a policy of mode module", "", 0);
 	if (r->suffix && r->mode != M_MODULE)
 		absent(r->label, "--label-suffix is for mode module", "", 0);
+	if (r->preset && r->mode != M_MODULE)
+		absent(r->label, "--preset is for mode module", "", 0);
 	if (r->clone3 && (r->mode != M_MODULE || !r->h[0].v2))
 		absent(r->label, "--clone3 is for mode module on one cgroup v2 hierarchy", "", 0);
 	for (int j = 0; r->one_write && j < r->nh; j++)
@@ -775,7 +785,7 @@ static int usage(const char *why)
 	fprintf(stderr, "provision: %s\nusage: provision --mode mkdir|clone3|rename|module|reserve "
 		"--hier DIR [--hier DIR...] [--label L] [-n N] [-t T1,T2..] [--reps R] "
 		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write] [--recycle]\n"
-		"       [--clone3] [--label-suffix S] [--start-signal PID] [--stop-signal PID]\n", why);
+		"       [--clone3] [--preset] [--label-suffix S] [--start-signal PID] [--stop-signal PID]\n", why);
 	return 2;
 }
 
@@ -808,6 +818,7 @@ int main(int argc, char **argv)
 		{ "one-write", no_argument, NULL, 'O' },
 		{ "recycle", no_argument, NULL, 'R' },
 		{ "clone3", no_argument, NULL, 'C' },
+		{ "preset", no_argument, NULL, 'D' },
 		{ "label-suffix", required_argument, NULL, 'S' },
 		{ "start-signal", required_argument, NULL, 'P' },
 		{ "stop-signal", required_argument, NULL, 'Q' },
@@ -838,6 +849,7 @@ int main(int argc, char **argv)
 		case 'O': r.one_write = 1; break;
 		case 'R': r.recycle = 1; break;
 		case 'C': r.clone3 = 1; break;
+		case 'D': r.preset = 1; break;
 		case 'S': r.suffix = optarg; break;
 		case 'P': r.tracer = atoi(optarg); break;
 		case 'Q': r.stopper = atoi(optarg); break;

@@ -28,6 +28,7 @@ static const char *const rund_fault_names[RUND_FAULT_NR] = {
 	[RUND_FAULT_DESTROY]		= "destroy",
 	[RUND_FAULT_RELEASE_CHECK]	= "release_check",
 	[RUND_FAULT_RECYCLE_CHECK]	= "recycle_check",
+	[RUND_FAULT_LIMITS]		= "limits",
 };
 
 static atomic_t rund_fault_left[RUND_FAULT_NR];

@@ -15,6 +15,7 @@ enum rund_fault_op {
 	RUND_FAULT_DESTROY,		/* rmdir */
 	RUND_FAULT_RELEASE_CHECK,	/* RELEASE's emptiness check */
 	RUND_FAULT_RECYCLE_CHECK,	/* the recycle worker's emptiness check */
+	RUND_FAULT_LIMITS,		/* ACQUIRE's limit writes, when it has any */
 	RUND_FAULT_NR,
 };
 

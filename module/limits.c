@@ -283,9 +283,55 @@ static int rund_put_config(struct rund_pool *p, struct rund_cg *cg,
 }
 
 /*
- * Write @lim to @cg. SET writes the fields in lim->mask; FRESH writes the pool defaults a
- * new cgroup needs; RESET writes every managed file: set fields from @lim, the others the
- * kernel's default. Stops at the first failure.
+ * The fields of @lim that @dfl (the pool's SETUP defaults) sets to the same value: an
+ * idle cgroup holds its pool's defaults (FRESH made it so, or RESET made it so again,
+ * else it was destroyed), so a sandbox that asks for them needs no write. A runtime with
+ * one common sandbox shape passes it as the defaults and pays only for what differs: on
+ * the patched kernel each rund.config field costs a lookup, a permission check, a read
+ * of the old value and the write (see rund_limits_apply()).
+ */
+static u32 rund_preset(const struct rund_cgpool_limits *dfl,
+		       const struct rund_cgpool_limits *lim)
+{
+	u32 both = dfl->mask & lim->mask, same = 0;
+
+	if ((both & RUND_CGPOOL_LIM_CPU) && dfl->cpu_quota_us == lim->cpu_quota_us &&
+	    dfl->cpu_period_us == lim->cpu_period_us)
+		same |= RUND_CGPOOL_LIM_CPU;
+	if ((both & RUND_CGPOOL_LIM_CPUSET_CPUS) && !strcmp(dfl->cpuset_cpus, lim->cpuset_cpus))
+		same |= RUND_CGPOOL_LIM_CPUSET_CPUS;
+	if ((both & RUND_CGPOOL_LIM_CPUSET_MEMS) && !strcmp(dfl->cpuset_mems, lim->cpuset_mems))
+		same |= RUND_CGPOOL_LIM_CPUSET_MEMS;
+	if ((both & RUND_CGPOOL_LIM_MEMORY) && dfl->memory_max == lim->memory_max)
+		same |= RUND_CGPOOL_LIM_MEMORY;
+	if ((both & RUND_CGPOOL_LIM_PIDS) && dfl->pids_max == lim->pids_max)
+		same |= RUND_CGPOOL_LIM_PIDS;
+	return same;
+}
+
+/* SET: the fields of @lim that idle cgroup @cg does not hold yet, to @cg */
+static int rund_limits_set(struct rund_pool *p, struct rund_cg *cg,
+			   const struct rund_cgpool_limits *lim)
+{
+	struct rund_cgpool_limits todo = *lim;
+	int err;
+
+	todo.mask &= ~rund_preset(&p->defaults, lim);
+	if (!todo.mask)
+		return 0;
+	err = rund_fault(RUND_FAULT_LIMITS);
+	if (err)
+		return err;
+	if (p->one_write)
+		return rund_put_config(p, cg, &todo);
+	return rund_limits_apply(p, cg, &todo, RUND_APPLY_WRITE);
+}
+
+/*
+ * Write @lim to @cg. SET writes the fields in lim->mask the idle cgroup does not hold
+ * already; WRITE writes every one of them; FRESH writes the pool defaults a new cgroup
+ * needs; RESET writes every managed file: set fields from @lim, the others the kernel's
+ * default. Stops at the first failure.
  */
 int rund_limits_apply(struct rund_pool *p, struct rund_cg *cg,
 		      const struct rund_cgpool_limits *lim, enum rund_apply how)
@@ -294,8 +340,8 @@ int rund_limits_apply(struct rund_pool *p, struct rund_cg *cg,
 	bool all = how == RUND_APPLY_RESET, all_cpuset = false;
 	int err = 0;
 
-	if (how == RUND_APPLY_SET && p->one_write)
-		return rund_put_config(p, cg, lim);
+	if (how == RUND_APPLY_SET)
+		return rund_limits_set(p, cg, lim);
 	if (all)
 		rund_reset_extras(p, cg);
 	if (mask & RUND_CGPOOL_LIM_CPU)

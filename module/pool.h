@@ -224,7 +224,8 @@ int rund_cg_populated(struct rund_pool *p, const char *cg);
 
 /* limits.c */
 enum rund_apply {
-	RUND_APPLY_SET,		/* write the fields in lim->mask */
+	RUND_APPLY_SET,		/* ACQUIRE: the fields in lim->mask an idle cgroup lacks */
+	RUND_APPLY_WRITE,	/* write the fields in lim->mask */
 	RUND_APPLY_FRESH,	/* a new cgroup: the defaults (+ v1 cpuset from the parent) */
 	RUND_APPLY_RESET,	/* every managed file back to what FRESH leaves */
 };

@@ -427,6 +427,47 @@ TEST_F_TIMEOUT(pool, acquire_cgroup_fd, 120)
 	EXPECT_EQ(0ULL, st.busy);
 }
 
+/*
+ * An idle cgroup holds the pool's defaults: ACQUIRE writes only the fields that differ
+ * from them. With the next limit write made to fail, an ACQUIRE asking for the default
+ * pids.max (and nothing else) must succeed, as it writes nothing; one asking for another
+ * value must hit the failure (ERANGE, cgroup back in the pool), then succeed when asked
+ * again. Both sandboxes read the limits they asked for.
+ */
+TEST_F_TIMEOUT(pool, acquire_writes_only_what_differs, 120)
+{
+	struct rund_cgpool_limits lim = {
+		.mask = RUND_CGPOOL_LIM_PIDS,
+		.pids_max = CGP_DEFAULT_PIDS,
+	};
+	struct rund_cgpool_acquire a, b;
+	struct rund_cgpool_stats st;
+	char dir[PATH_MAX], want[16];
+
+	if (!self->ok)
+		return;
+	ASSERT_EQ(0, cgp_fault("limits:1"))
+		TH_LOG("fault knob (module without RUND_FAULT_INJECT=y?)");
+	ASSERT_EQ(0, cgp_acquire(self->dev, "same", 0, &lim, &a))
+		TH_LOG("the default pids.max was written again");
+	EXPECT_EQ(1, cgp_fault_armed("limits"));
+	cg_dir(self, a.path, dir, sizeof(dir));
+	snprintf(want, sizeof(want), "%d", CGP_DEFAULT_PIDS);
+	EXPECT_STREQ(want, val(dir, "pids.max"));
+
+	lim.pids_max = 100;
+	EXPECT_EQ(ERANGE, cgp_acquire(self->dev, "other", 0, &lim, &b));
+	EXPECT_EQ(0, cgp_fault_armed("limits"));
+	ASSERT_EQ(0, cgp_stats(self->dev, &st));
+	EXPECT_EQ(1ULL, st.busy);
+	ASSERT_EQ(0, cgp_acquire(self->dev, "other", 0, &lim, &b));
+	cg_dir(self, b.path, dir, sizeof(dir));
+	EXPECT_STREQ("100", val(dir, "pids.max"));
+	cgp_fault("");
+	ASSERT_EQ(0, cgp_release(self->dev, "same", 0));
+	ASSERT_EQ(0, cgp_release(self->dev, "other", 0));
+}
+
 /* LOOKUP_NEXT from @after: 0 and the sandbox in @l, or the errno */
 static int lookup_next(int dev, uint64_t after, struct rund_cgpool_lookup *l)
 {

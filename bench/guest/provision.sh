@@ -11,7 +11,8 @@
 # MODES (only these labels, space-separated, e.g. "v1-sep/mkdir v2/mkdir v2/module-fast";
 # v2/module-fast-recycle is the module's opt-in recycling policy, v2/module-fast-clone3
 # the pool with each process made in its cgroup by clone3(CLONE_INTO_CGROUP) into the fd
-# ACQUIRE returns (v2 only), v2-light/module-fast the
+# ACQUIRE returns (v2 only), v2/module-fast-preset the pool with the sandboxes' common
+# limits as its defaults (ACQUIRE writes only cpuset.cpus), v2-light/module-fast the
 # pool on a parent with rund.lightweight=1, v2/module-fast-unpaced and
 # v2/mkdir+reserve-unpaced the module with its refills unpaced (refill_quiet_ms=0: they
 # refill inside a burst, as before pacing), v1-co/module-fast-rebuild the module with
@@ -145,6 +146,7 @@ mode_label() {
 		lbl=$lbl-$(cat /sys/module/rund_cgpool/parameters/backend)
 		case "$3" in *--recycle*) lbl=$lbl-recycle ;; esac
 		case "$3" in *--clone3*) lbl=$lbl-clone3 ;; esac
+		case "$3" in *--preset*) lbl=$lbl-preset ;; esac
 		case "$3" in *--label-suffix*) sfx=${3##*--label-suffix } lbl=$lbl${sfx%% *} ;; esac
 	fi
 	echo "$lbl"
@@ -204,21 +206,24 @@ module_modes() {
 		modunload
 	fi
 	wf=0 wr=0
-	wc=0 wu=0 wru=0 wl=0 wq=0 wk=0
+	wc=0 wu=0 wru=0 wl=0 wq=0 wk=0 wp=0
 	want "$1/module-fast" && wf=1
 	want "$1-light/module-fast" && wl=1
 	want "$1/module-fast-recycle" && wc=1
 	want "$1/module-fast-unpaced" && wu=1
 	want "$1/module-fast-rebuild" && wq=1
 	want "$1/module-fast-clone3" && wk=1
+	want "$1/module-fast-preset" && wp=1
 	want "$1/mkdir+reserve" && wr=1
 	want "$1/mkdir+reserve-unpaced" && wru=1
 	[ $wf = 1 ] || [ $wc = 1 ] || [ $wu = 1 ] || [ $wr = 1 ] || [ $wru = 1 ] || [ $wl = 1 ] ||
-		[ $wq = 1 ] || [ $wk = 1 ] || return 0
+		[ $wq = 1 ] || [ $wk = 1 ] || [ $wp = 1 ] || return 0
 	if modload fast "$1/module-fast"; then
 		[ $wf = 0 ] || run module "$1/module" "$2"
 		# the process made in the cgroup by clone3(CLONE_INTO_CGROUP) into ACQUIRE's fd
 		[ $wk = 0 ] || { ONE_WRITE=--clone3; run module "$1/module" "$2"; ONE_WRITE=; }
+		# the sandboxes' common limits as the pool's defaults: ACQUIRE writes what differs
+		[ $wp = 0 ] || { ONE_WRITE=--preset; run module "$1/module" "$2"; ONE_WRITE=; }
 		# the pool on a lightweight parent: its cgroups get only the files a sandbox uses
 		if [ $wl = 1 ] && [ -e "$2/rund.lightweight" ]; then
 			echo 1 >"$2/rund.lightweight"
