@@ -5,7 +5,7 @@
  *   provision --mode MODE --hier DIR [--hier DIR ...] --label LABEL
  *             [-n 2000[,N2..]] [-t 1,50,200] [--reps 5] [--warmup 1]
  *             [--background K] [--bg-wake-ms 100] [--start-signal PID] [--stop-signal PID]
- *             [--clone3] [--preset]
+ *             [--clone3] [--preset] [--pool-size P] [--mkdir-reserve]
  *
  * Every (n, threads) pair with threads <= n is a point; -t 0 means threads = n.
  *
@@ -36,7 +36,11 @@
  *            its mkdir; appends "-clone3"; --preset gives SETUP the sandboxes' common
  *            limits as the pool's defaults (all but cpuset.cpus, which alternates), so
  *            idle cgroups are made with them and ACQUIRE (still passing every limit)
- *            writes only cpuset.cpus; appends "-preset";
+ *            writes only cpuset.cpus; appends "-preset"; --pool-size P sets the pool's
+ *            size (default: background + the largest n + 16, at most 4096; low watermark
+ *            half of it); --mkdir-reserve also SETUPs RUND_CGPOOL_SETUP_MKDIR, so the
+ *            module's mkdir reserve (module parameter mkdir_reserve) is made beside the
+ *            pool, as on a node that serves runc's mkdir(2) too;
  *            --label-suffix S appends S after that (a run with other module parameters).
  *   reserve  plain mkdir, like mode mkdir, under a DIR where the module's fast backend
  *            serves mkdir(2) from withheld pre-created cgroups (SETUP with
@@ -147,6 +151,8 @@ struct run {
 	int recycle;		/* module: SETUP with RUND_CGPOOL_SETUP_RECYCLE */
 	int clone3;		/* module: the process by clone3() into ACQUIRE's cgroup fd */
 	int preset;		/* module: the common limits are the pool's defaults */
+	int pool_size;		/* module: --pool-size, 0: background + n + 16 */
+	int mkdir_reserve;	/* module: SETUP_MKDIR as well */
 	const char *suffix;	/* module: after "-BACKEND[-recycle]" in the label */
 	pid_t tracer;		/* --start-signal; 0 once signalled */
 	pid_t stopper;		/* --stop-signal; 0 once signalled */
@@ -671,7 +677,7 @@ static void module_setup(struct run *r, unsigned int pool_size)
 	su.pool_size = pool_size;
 	su.low_watermark = pool_size / 2;
 	su.flags = (r->recycle ? RUND_CGPOOL_SETUP_RECYCLE : 0) |
-		   (r->mode == M_RESERVE ? RUND_CGPOOL_SETUP_MKDIR : 0);
+		   (r->mode == M_RESERVE || r->mkdir_reserve ? RUND_CGPOOL_SETUP_MKDIR : 0);
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_SETUP, &su))
 		absent(r->label, "SETUP on ", r->h[0].dir, errno);
 	if (ioctl(r->dev, RUND_CGPOOL_IOC_STATS, &st) == 0 && r->mode == M_MODULE)
@@ -713,8 +719,9 @@ static void probe(struct run *r)
 		absent(r->label, "--recycle is a policy of mode module", "", 0);
 	if (r->suffix && r->mode != M_MODULE)
 		absent(r->label, "--label-suffix is for mode module", "", 0);
-	if (r->preset && r->mode != M_MODULE)
-		absent(r->label, "--preset is for mode module", "", 0);
+	if ((r->preset || r->pool_size || r->mkdir_reserve) && r->mode != M_MODULE)
+		absent(r->label, "--preset, --pool-size and --mkdir-reserve are for mode module",
+		       "", 0);
 	if (r->clone3 && (r->mode != M_MODULE || !r->h[0].v2))
 		absent(r->label, "--clone3 is for mode module on one cgroup v2 hierarchy", "", 0);
 	for (int j = 0; r->one_write && j < r->nh; j++)
@@ -785,7 +792,7 @@ static int usage(const char *why)
 	fprintf(stderr, "provision: %s\nusage: provision --mode mkdir|clone3|rename|module|reserve "
 		"--hier DIR [--hier DIR...] [--label L] [-n N] [-t T1,T2..] [--reps R] "
 		"[--warmup W] [--background K] [--bg-wake-ms MS] [--one-write] [--recycle]\n"
-		"       [--clone3] [--preset] [--label-suffix S] [--start-signal PID] [--stop-signal PID]\n", why);
+		"       [--clone3] [--preset] [--pool-size P] [--mkdir-reserve] [--label-suffix S] [--start-signal PID] [--stop-signal PID]\n", why);
 	return 2;
 }
 
@@ -819,6 +826,8 @@ int main(int argc, char **argv)
 		{ "recycle", no_argument, NULL, 'R' },
 		{ "clone3", no_argument, NULL, 'C' },
 		{ "preset", no_argument, NULL, 'D' },
+		{ "pool-size", required_argument, NULL, 'Z' },
+		{ "mkdir-reserve", no_argument, NULL, 'M' },
 		{ "label-suffix", required_argument, NULL, 'S' },
 		{ "start-signal", required_argument, NULL, 'P' },
 		{ "stop-signal", required_argument, NULL, 'Q' },
@@ -850,6 +859,8 @@ int main(int argc, char **argv)
 		case 'R': r.recycle = 1; break;
 		case 'C': r.clone3 = 1; break;
 		case 'D': r.preset = 1; break;
+		case 'Z': r.pool_size = atoi(optarg); break;
+		case 'M': r.mkdir_reserve = 1; break;
 		case 'S': r.suffix = optarg; break;
 		case 'P': r.tracer = atoi(optarg); break;
 		case 'Q': r.stopper = atoi(optarg); break;
@@ -862,9 +873,10 @@ int main(int argc, char **argv)
 		return usage("--mode and --hier are required");
 	if ((mode == M_CLONE3 || r.clone3) && bg)
 		return usage("--background needs processes that wake: not with clone3");
-	if (bg < 0 || reps < 1 || warmup < 0 || nt < 1 || nn < 1 || r.tracer < 0 || r.stopper < 0)
-		return usage("bad -n, -t, --reps, --warmup, --background, --start-signal or "
-			     "--stop-signal");
+	if (bg < 0 || reps < 1 || warmup < 0 || nt < 1 || nn < 1 || r.tracer < 0 ||
+	    r.stopper < 0 || r.pool_size < 0)
+		return usage("bad -n, -t, --reps, --warmup, --background, --start-signal, "
+			     "--stop-signal or --pool-size");
 	if (r.tracer || r.stopper) {
 		sigset_t set = usr1_set();
 
@@ -888,7 +900,8 @@ int main(int argc, char **argv)
 	raise_nofile(bg + n + 64);
 	probe(&r);
 	if (mode == M_MODULE)
-		module_setup(&r, bg + n + 16);	/* the pool covers background + a batch */
+		/* by default the pool covers background + a batch */
+		module_setup(&r, r.pool_size ? r.pool_size : bg + n + 16);
 	else if (mode == M_RESERVE)
 		module_setup(&r, 1);
 

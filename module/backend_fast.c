@@ -48,7 +48,7 @@ struct fast_pool {
 	atomic_t nr_spares;
 	atomic64_t served;		/* mkdir(2)s served from the reserve */
 	struct delayed_work refill;	/* keeps nr_spares at mkdir_reserve; paced */
-	unsigned long last_claim;	/* jiffies of the latest served mkdir(2) */
+	struct rund_pace pace;		/* of the refill: by the latest served mkdir(2) */
 	struct rund_pool *pool;		/* its pool: rund_pace() reads p->syncing */
 };
 
@@ -174,12 +174,11 @@ static unsigned int fast_reserve_want(void)
 
 /*
  * How long the reserve's refill should still wait: paced like the pool's (recycle.c),
- * by the latest served mkdir(2), going ahead below a quarter of the reserve.
+ * by the latest served mkdir(2).
  */
 static unsigned long fast_refill_wait(struct fast_pool *fp)
 {
-	return rund_pace(fp->pool, READ_ONCE(fp->last_claim), atomic_read(&fp->nr_spares),
-			 fast_reserve_want());
+	return rund_pace(fp->pool, &fp->pace, atomic_read(&fp->nr_spares));
 }
 
 /* The worker: bring the reserve to mkdir_reserve, making or removing withheld cgroups. */
@@ -221,6 +220,8 @@ static void fast_refill(struct work_struct *work)
 		}
 		fast_spare_push(fp, s);
 	}
+	if (atomic_read(&fp->nr_spares) >= want)
+		rund_pace_done(&fp->pace);
 	revert_creds(old);
 }
 
@@ -241,7 +242,7 @@ static struct cgroup *fast_provider_claim(struct cgroup *parent, const char *nam
 			kfree(s);
 			atomic64_inc(&fp->served);
 		}
-		WRITE_ONCE(fp->last_claim, jiffies);
+		rund_pace_start(&fp->pace);
 		rund_pace_kick(&fp->refill, fast_refill_wait(fp));
 	}
 	rund_pool_put(p);

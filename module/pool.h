@@ -63,6 +63,15 @@
 	__unknown ? -EINVAL : 0;						\
 })
 
+/*
+ * Pacing of one refill (the pool's, the mkdir reserve's), see rund_pace(). Both fields
+ * are read and written with READ/WRITE_ONCE from the ioctls and the refill's worker.
+ */
+struct rund_pace {
+	unsigned long last;		/* jiffies of the latest start the refill serves */
+	unsigned long held;		/* jiffies it was first held back; 0: it is not */
+};
+
 enum rund_cg_state {
 	RUND_CG_IDLE,
 	RUND_CG_CLAIMING,
@@ -115,7 +124,7 @@ struct rund_pool {
 	struct list_head stuck;		/* under p->lock */
 	unsigned int coming;		/* under p->lock: recycles headed for idle */
 	struct delayed_work work;	/* refill, retry stuck cgroups; delayed: paced */
-	unsigned long last_acquire;	/* jiffies of the latest ACQUIRE; READ/WRITE_ONCE */
+	struct rund_pace pace;		/* of the refill: by the latest ACQUIRE */
 	atomic_t syncing;		/* rund_flush() waiting: refill unpaced */
 	bool refilling;			/* p->work only: a refill is under way */
 	bool unpublished;		/* TEARDOWN/unload: no more refills; WRITE_ONCE */
@@ -199,7 +208,9 @@ void rund_recycle_work(struct work_struct *work);
 void rund_recycle(struct rund_pool *p, struct rund_cg *cg);
 void rund_flush(struct rund_pool *p);
 void rund_refill_kick(struct rund_pool *p);
-unsigned long rund_pace(struct rund_pool *p, unsigned long last, long have, long mark);
+void rund_pace_start(struct rund_pace *ps);
+unsigned long rund_pace(struct rund_pool *p, struct rund_pace *ps, long have);
+void rund_pace_done(struct rund_pace *ps);
 void rund_pace_kick(struct delayed_work *w, unsigned long wait);
 int rund_cg_new(struct rund_pool *p, struct rund_cg *cg);
 void rund_cg_destroy(struct rund_pool *p, struct rund_cg *cg);

@@ -362,7 +362,7 @@ static struct rund_cg *rund_take(struct rund_pool *p, const char *name, bool *fr
 	int err;
 
 	/* a start under way: the refill waits for the burst to end (recycle.c) */
-	WRITE_ONCE(p->last_acquire, jiffies);
+	rund_pace_start(&p->pace);
 	for (;;) {
 		*fresh = false;
 		cg = rund_pick(p, name, fresh);

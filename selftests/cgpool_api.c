@@ -803,16 +803,33 @@ static int dirty_and_compare(struct __test_metadata *_metadata, FIXTURE_DATA(poo
 
 /*
  * The refill is paced: below the low watermark it waits until ACQUIREs paused for
- * refill_quiet_ms, except below a quarter of the watermark, where it refills at once up
- * to that quarter; once the starts pause it goes on to the size by itself; STATS_SYNC
- * does not wait. With a 30 s quiet period nothing in a TCG guest outlasts it, so each
- * step's outcome is certain.
+ * refill_quiet_ms, but at most refill_defer_ms in all, and not at all when the pool is
+ * dry; once it may go, it goes on to the size; STATS_SYNC does not wait. With 30 s
+ * periods nothing in a TCG guest outlasts them, so each step's outcome is certain.
  */
+static void burst(struct __test_metadata *_metadata, FIXTURE_DATA(pool) *self,
+		  struct rund_cgpool_acquire *a, int *n, int upto)
+{
+	char name[24];
+
+	for (; *n < upto; (*n)++) {
+		snprintf(name, sizeof(name), "burst%d", *n);
+		ASSERT_EQ(0, cgp_acquire(self->dev, name, 0, NULL, &a[*n]));
+	}
+}
+
+/* poll STATS (no SYNC) up to 30 s until @want idle; the last STATS in @st */
+static void wait_idle(FIXTURE_DATA(pool) *self, struct rund_cgpool_stats *st,
+		      unsigned long long want)
+{
+	for (int i = 0; i < 300 && !cgp_stats_flags(self->dev, st, 0) && st->idle < want; i++)
+		usleep(100 * 1000);
+}
+
 TEST_F_TIMEOUT(pool, refill_waits_for_the_burst, 180)
 {
-	struct rund_cgpool_acquire a[26];
+	struct rund_cgpool_acquire a[37];
 	struct rund_cgpool_stats st;
-	char name[16];
 	int i, n = 0;
 
 	if (!self->ok)
@@ -820,40 +837,40 @@ TEST_F_TIMEOUT(pool, refill_waits_for_the_burst, 180)
 	ASSERT_EQ(0, cgp_teardown(self->dev, 0));
 	ASSERT_EQ(0, cgp_setup(self->dev, self->pool, 16, 8));
 	ASSERT_EQ(0, cgp_param_write(CGP_PARAM("refill_quiet_ms"), "30000"));
-	/* 6 idle: below the low mark, not below a quarter of it */
-	for (; n < 10; n++) {
-		snprintf(name, sizeof(name), "burst%d", n);
-		ASSERT_EQ(0, cgp_acquire(self->dev, name, 0, NULL, &a[n]));
-	}
+	ASSERT_EQ(0, cgp_param_write(CGP_PARAM("refill_defer_ms"), "30000"));
+	/* 6 idle: below the low mark; a quarter of it (the old rule) is not reached */
+	burst(_metadata, self, a, &n, 10);
 	sleep(2);		/* time enough for an unpaced refill */
 	ASSERT_EQ(0, cgp_stats_flags(self->dev, &st, 0));
 	EXPECT_EQ(0ULL, st.refills) TH_LOG("refilled during the burst");
 	EXPECT_EQ(6ULL, st.idle);
-	/* 1 idle: below a quarter of the low mark, refilled at once to 2 */
-	for (; n < 15; n++) {
-		snprintf(name, sizeof(name), "burst%d", n);
-		ASSERT_EQ(0, cgp_acquire(self->dev, name, 0, NULL, &a[n]));
-	}
-	for (i = 0; i < 200 && !cgp_stats_flags(self->dev, &st, 0) && st.idle < 2; i++)
-		usleep(100 * 1000);
-	sleep(1);		/* and no further */
+	/* 1 idle, below a quarter of the low mark: still no refill */
+	burst(_metadata, self, a, &n, 15);
+	sleep(1);
 	ASSERT_EQ(0, cgp_stats_flags(self->dev, &st, 0));
-	EXPECT_EQ(2ULL, st.idle) TH_LOG("%llu refills", st.refills);
+	EXPECT_EQ(0ULL, st.refills) TH_LOG("refilled during the burst, 1 idle");
+	/* dry: one cgroup at once, and no further */
+	burst(_metadata, self, a, &n, 16);
+	wait_idle(self, &st, 1);
+	sleep(1);
+	ASSERT_EQ(0, cgp_stats_flags(self->dev, &st, 0));
+	EXPECT_EQ(1ULL, st.idle) TH_LOG("%llu refills", st.refills);
 	EXPECT_EQ(1ULL, st.refills);
-	/* once the starts pause, the waiting refill goes on to the size by itself */
+	/* held back longer than refill_defer_ms: on to the size without a pause */
+	ASSERT_EQ(0, cgp_param_write(CGP_PARAM("refill_defer_ms"), "500"));
+	burst(_metadata, self, a, &n, 17);	/* dry again: kicks it */
+	wait_idle(self, &st, 16);
+	EXPECT_EQ(16ULL, st.idle) TH_LOG("%llu refills, starts never paused", st.refills);
+	EXPECT_EQ(17ULL, st.refills);
+	/* a new burst waits afresh; once the starts pause it goes on to the size */
+	ASSERT_EQ(0, cgp_param_write(CGP_PARAM("refill_defer_ms"), "30000"));
 	ASSERT_EQ(0, cgp_param_write(CGP_PARAM("refill_quiet_ms"), "200"));
-	snprintf(name, sizeof(name), "burst%d", n);
-	ASSERT_EQ(0, cgp_acquire(self->dev, name, 0, NULL, &a[n]));	/* kicks it */
-	n++;
-	for (i = 0; i < 300 && !cgp_stats_flags(self->dev, &st, 0) && st.idle < 16; i++)
-		usleep(100 * 1000);
+	burst(_metadata, self, a, &n, 27);
+	wait_idle(self, &st, 16);
 	EXPECT_EQ(16ULL, st.idle) TH_LOG("%llu refills, no STATS_SYNC", st.refills);
 	/* STATS_SYNC refills at once, whatever the pacing: 10 more leave 6 idle */
 	ASSERT_EQ(0, cgp_param_write(CGP_PARAM("refill_quiet_ms"), "30000"));
-	for (; n < 26; n++) {
-		snprintf(name, sizeof(name), "burst%d", n);
-		ASSERT_EQ(0, cgp_acquire(self->dev, name, 0, NULL, &a[n]));
-	}
+	burst(_metadata, self, a, &n, 37);
 	ASSERT_EQ(0, cgp_stats(self->dev, &st));
 	EXPECT_EQ(16ULL, st.idle);
 	EXPECT_TRUE(cgp_stats_balanced(&st));
@@ -1265,15 +1282,20 @@ TEST_F(pool, bad_limits)
 		reject(_metadata, self, RUND_CGPOOL_IOC_ACQUIRE, &a, ERANGE, cases[i].needle);
 	}
 	/*
-	 * In range for the module, refused by the kernel: rolled back. The fast backend
-	 * (a CONFIG_CGROUP_RUND kernel) sets limits with one write to rund.config.
+	 * In range for the module, refused by the kernel: rolled back. One field goes to
+	 * its own file; more than one, on the fast backend (a CONFIG_CGROUP_RUND kernel),
+	 * in one write to rund.config.
 	 */
 	acquire_req(&a, "lim", 0);
 	a.limits.mask = RUND_CGPOOL_LIM_CPUSET_CPUS;
 	snprintf(a.limits.cpuset_cpus, sizeof(a.limits.cpuset_cpus), "4095");
 	reject(_metadata, self, RUND_CGPOOL_IOC_ACQUIRE, &a, ERANGE,
+	       "writing '4095' to cpuset.cpus failed");
+	a.limits.mask |= RUND_CGPOOL_LIM_PIDS;
+	a.limits.pids_max = 10;
+	reject(_metadata, self, RUND_CGPOOL_IOC_ACQUIRE, &a, ERANGE,
 	       strcmp(self->backend, "fast") ? "writing '4095' to cpuset.cpus failed" :
-	       "writing 'cpuset.cpus=4095' to rund.config failed");
+	       "writing 'cpuset.cpus=4095 pids.max=10' to rund.config failed");
 	/* pool sizes (checked before the pool is looked at: a second SETUP) */
 	s.pool_size = 0;
 	reject(_metadata, self, RUND_CGPOOL_IOC_SETUP, &s, ERANGE, "pool size 0");

@@ -17,7 +17,10 @@
 # v2/mkdir+reserve-unpaced the module with its refills unpaced (refill_quiet_ms=0: they
 # refill inside a burst, as before pacing), v1-co/module-fast-rebuild the module with
 # cpuset_quiet=N (pool cgroups keep sched_load_balance=1: each cpuset.cpus write rebuilds
-# the sched domains, as before); a layout none of them names is not mounted),
+# the sched domains, as before), v2/module-fast-flat64 and v2/module-fast-flat4096 the
+# latency-flat pair (FLAT_N starts at 1 thread with a pool of 64 and nothing else, and with
+# a pool of 4096 + the mkdir reserve + FLAT_BG busy sandboxes); a layout none of them
+# names is not mounted),
 # CGLAT (provision: after each mode's timed runs, one more run of N sandboxes at
 # CGLAT_THREADS, default the last of THREADS, traced by /rund/bin/cglat; its JSON report
 # as "bench-cglat: LABEL,THREADS,JSON"; CGLAT=0: none), PROFILE (1: one more run like
@@ -75,7 +78,7 @@ run() {
 	else
 		# shellcheck disable=SC2086
 		/rund/bin/provision --mode "$mode" --label "$label" $hs -n "$N" -t "$THREADS" \
-			--reps "$REPS" --warmup "$WARMUP" || echo "# bench-fail: $label"
+			--reps "$REPS" --warmup "$WARMUP" ${EXTRA:-} || echo "# bench-fail: $label"
 		traced "$mode" "$label" "$hs"
 		profiled "$mode" "$label" "$hs"
 	fi
@@ -206,7 +209,7 @@ module_modes() {
 		modunload
 	fi
 	wf=0 wr=0
-	wc=0 wu=0 wru=0 wl=0 wq=0 wk=0 wp=0
+	wc=0 wu=0 wru=0 wl=0 wq=0 wk=0 wp=0 ws=0 wb=0
 	want "$1/module-fast" && wf=1
 	want "$1-light/module-fast" && wl=1
 	want "$1/module-fast-recycle" && wc=1
@@ -214,16 +217,31 @@ module_modes() {
 	want "$1/module-fast-rebuild" && wq=1
 	want "$1/module-fast-clone3" && wk=1
 	want "$1/module-fast-preset" && wp=1
+	want "$1/module-fast-flat64" && ws=1
+	want "$1/module-fast-flat4096" && wb=1
 	want "$1/mkdir+reserve" && wr=1
 	want "$1/mkdir+reserve-unpaced" && wru=1
 	[ $wf = 1 ] || [ $wc = 1 ] || [ $wu = 1 ] || [ $wr = 1 ] || [ $wru = 1 ] || [ $wl = 1 ] ||
-		[ $wq = 1 ] || [ $wk = 1 ] || [ $wp = 1 ] || return 0
+		[ $wq = 1 ] || [ $wk = 1 ] || [ $wp = 1 ] || [ $ws = 1 ] || [ $wb = 1 ] || return 0
 	if modload fast "$1/module-fast"; then
 		[ $wf = 0 ] || run module "$1/module" "$2"
 		# the process made in the cgroup by clone3(CLONE_INTO_CGROUP) into ACQUIRE's fd
 		[ $wk = 0 ] || { ONE_WRITE=--clone3; run module "$1/module" "$2"; ONE_WRITE=; }
 		# the sandboxes' common limits as the pool's defaults: ACQUIRE writes what differs
 		[ $wp = 0 ] || { ONE_WRITE=--preset; run module "$1/module" "$2"; ONE_WRITE=; }
+		# latency flat in the cgroups on the node (bench/run flat): a pool of 64 and nothing
+		# else, against a pool of 4096 + the mkdir reserve + 2000 busy sandboxes (their
+		# processes wake every 10 s: present, not a CPU load); FLAT_N starts at 1 thread
+		if [ $ws = 1 ]; then
+			ONE_WRITE="--label-suffix -flat64" EXTRA="--pool-size 64 -n ${FLAT_N:-50} -t 1"
+			run module "$1/module" "$2"
+		fi
+		if [ $wb = 1 ]; then
+			ONE_WRITE="--label-suffix -flat4096" EXTRA="--pool-size 4096 --mkdir-reserve
+				--background ${FLAT_BG:-2000} --bg-wake-ms 10000 -n ${FLAT_N:-50} -t 1"
+			run module "$1/module" "$2"
+		fi
+		ONE_WRITE= EXTRA=
 		# the pool on a lightweight parent: its cgroups get only the files a sandbox uses
 		if [ $wl = 1 ] && [ -e "$2/rund.lightweight" ]; then
 			echo 1 >"$2/rund.lightweight"
