@@ -3,13 +3,14 @@
 """report.py: bench/provision and bench/density guest logs -> CSV, table, gnuplot PNGs.
 
   report.py --bench provision|density --csv OUT.csv --plot PREFIX [--mem MB] [--strict]
-            [--before LABEL] [--combined] KERNEL=LOG:CONFIGHASH ...
+            [--before LABEL] [--combined] [--flat] KERNEL=LOG:CONFIGHASH ...
 
 Reads the "bench: ", "bench-absent: " and "# bench-fail: " lines bench/guest/provision.sh
 prints. Repetition 0 is the warm-up and is left out of medians. The "before" mode is
 v1-sep/mkdir (--before: another label); ratios compare medians within one kernel boot.
 --combined (provision): one plot, PREFIX.png, with every kernel's modes side by side instead
-of one per kernel. --strict: exit 1 when a mode failed, a guest did not finish, or nothing
+of one per kernel. --flat (bench/run flat): the table is each layout's p50 with a large
+node (LAYOUT/*-flat4096) against a small one (LAYOUT/*-flat64). --strict: exit 1 when a mode failed, a guest did not finish, or nothing
 ran.
 """
 import argparse
@@ -181,6 +182,7 @@ def main():
     ap.add_argument("--strict", action="store_true")
     ap.add_argument("--before", default=BEFORE)
     ap.add_argument("--combined", action="store_true")
+    ap.add_argument("--flat", action="store_true")
     ap.add_argument("logs", nargs="+")
     a = ap.parse_args()
     BEFORE = a.before
@@ -240,7 +242,9 @@ def main():
         versions = ", ".join(f"{k} {env['kernel_version']}" for k, env in kernels)
         plot(a.bench, "all", dict(kernels[0][1], kernel_version=versions), rows, a.plot,
              title=f"{a.bench}: {versions}; {kernels[0][1]['vcpus']} vCPU TCG, one boot each")
-    if a.bench == "provision":
+    if a.flat:
+        markdown_flat(kernels, data)
+    elif a.bench == "provision":
         markdown_provision(kernels, data, absents)
         report_cglat(kernels, logs, absents, re.sub(r"\.csv$", "", a.csv) + "-cglat.csv")
         report_profile(kernels, logs, re.sub(r"\.csv$", "", a.csv) + "-profile.csv")
@@ -319,10 +323,12 @@ def markdown_provision(kernels, data, absents):
     print("\nMarkdown (total ms per thread count; p99 ms and speedup vs "
           f"{BEFORE} at the most threads):\n")
     labels, thrs, n = [], set(), 0
-    gs = {}
+    gs, bgs = {}, {}
     for k, _ in kernels:
         g, order = group(data[k])
         gs[k] = g
+        # a mode run beside background sandboxes is keyed by that count
+        bgs[k] = {key[0]: key[1] for key in order}
         for key in order:
             if g[key]:
                 labels.append(key[0])
@@ -340,7 +346,7 @@ def markdown_provision(kernels, data, absents):
         line = f"| {label} |"
         for k, _ in kernels:
             g = gs[k]
-            tot = [g.get((label, 0, n, t)) for t in thrs]
+            tot = [g.get((label, bgs[k].get(label, 0), n, t)) for t in thrs]
             if not any(tot):
                 why = dict(absents[k]).get(label)
                 line += f" absent{' (' + why[:100] + ')' if why else ''} | | |"
@@ -352,6 +358,24 @@ def markdown_provision(kernels, data, absents):
             line += (f" {med(col(base, 'total_ms')) / med(col(last, 'total_ms')):.2f}x |"
                      if last and base else " - |")
         print(line)
+
+
+def markdown_flat(kernels, data):
+    """README table of bench/run flat: per kernel and layout, the median p50 of a start with
+    a large node (label ending -flat4096) against a small one (-flat64)."""
+    print("\nMarkdown (p50 us of one start, median of the repetitions; large node vs small):\n")
+    print("| kernel | layout | small node p50 us | large node p50 us | large / small |")
+    print("|---|---|---:|---:|---:|")
+    for k, _ in kernels:
+        g, order = group(data[k])
+        p50 = {key[0]: med(col(g[key], "p50_us")) for key in order if g[key]}
+        for small in (lab for lab in p50 if lab.endswith("-flat64")):
+            large = small[:-len("64")] + "4096"
+            if large not in p50:
+                print(f"| {k} | {small.split('/')[0]} | {p50[small]:.0f} | absent | |")
+                continue
+            print(f"| {k} | {small.split('/')[0]} | {p50[small]:.0f} | {p50[large]:.0f} | "
+                  f"{p50[large] / p50[small]:.2f}x |")
 
 
 def markdown_density(kernels, data):
