@@ -79,6 +79,9 @@ run() {
 		# shellcheck disable=SC2086
 		/rund/bin/provision --mode "$mode" --label "$label" $hs -n "$N" -t "$THREADS" \
 			--reps "$REPS" --warmup "$WARMUP" ${EXTRA:-} || echo "# bench-fail: $label"
+		# cgroups removed but not yet freed (v2 only has cgroup.stat): what a mode leaves
+		# behind for the modes after it in the same boot
+		[ -r "$1/cgroup.stat" ] && env_line "after $label: $(tr '\n' ' ' <"$1/cgroup.stat")"
 		traced "$mode" "$label" "$hs"
 		profiled "$mode" "$label" "$hs"
 	fi
@@ -241,7 +244,7 @@ module_modes() {
 				--background ${FLAT_BG:-2000} --bg-wake-ms 10000 -n ${FLAT_N:-50} -t 1"
 			run module "$1/module" "$2"
 		fi
-		ONE_WRITE= EXTRA=
+		ONE_WRITE='' EXTRA=''
 		# the pool on a lightweight parent: its cgroups get only the files a sandbox uses
 		if [ $wl = 1 ] && [ -e "$2/rund.lightweight" ]; then
 			echo 1 >"$2/rund.lightweight"
