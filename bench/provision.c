@@ -71,8 +71,10 @@
  *          cycle_cpu_ms,children_cpu_ms,fallbacks
  * self_cpu_ms: this process (all threads) during the timed part; sys_cpu_ms: the whole
  * machine (/proc/stat, 10 ms ticks) during the timed part; cycle_cpu_ms: the machine from
- * the start of the timed part to the end of teardown and pool refill (so background work
- * a mode moves off its start path is still counted); children_cpu_ms: reaped sandbox
+ * the start of the timed part to the end of teardown, pool refill and the kernel's freeing
+ * of the cgroups the teardown removed (settle(): so background work a mode moves off its
+ * start path is still counted, and none of it runs into the next repetition's timed part);
+ * children_cpu_ms: reaped sandbox
  * processes; fallbacks: module ACQUIREs served by mkdir on a dry pool (-1: not known).
  * A mode that cannot run here prints "bench-absent: label,reason" and exits 0.
  */
@@ -624,6 +626,61 @@ static void teardown(struct run *r, int first, int n)
 	}
 }
 
+/*
+ * Cgroups on the machine, dying ones included: /proc/cgroups' num_cgroups of a
+ * hierarchy (0: cgroup v2) counts a cgroup until the kernel frees it, after rmdir's RCU
+ * grace periods and css work items; each controller's line repeats its hierarchy's
+ * count, so each hierarchy is summed once. -1 if unreadable.
+ */
+static long cgroups_alive(void)
+{
+	unsigned long long seen = 0;
+	char line[256];
+	long sum = 0;
+	FILE *f = fopen("/proc/cgroups", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+		int hier, num;
+
+		if (sscanf(line, "%63s %d %d", name, &hier, &num) != 3 || name[0] == '#' ||
+		    hier < 0 || hier > 63 || (seen & (1ULL << hier)))
+			continue;
+		seen |= 1ULL << hier;
+		sum += num;
+	}
+	fclose(f);
+	return sum;
+}
+
+/*
+ * Wait until the cgroups a repetition removed are freed (at most as many as @base,
+ * counted before it): rmdir returns before the kernel's work of freeing them, which
+ * would otherwise run in the next repetition's timed part. Gives up when the count has
+ * not fallen for 2 s (a cgroup pinned by something else), saying so.
+ */
+static void settle(const struct run *r, long base)
+{
+	long now = cgroups_alive(), last = now;
+	double t = now_us(), moved = t;
+
+	while (base >= 0 && now > base) {
+		usleep(2000);
+		now = cgroups_alive();
+		t = now_us();
+		if (now < last) {
+			last = now;
+			moved = t;
+		} else if (t - moved > 2e6) {
+			fprintf(stderr, "provision: %s: %ld cgroups still not freed 2 s after the "
+				"last one was\n", r->label, now - base);
+			return;
+		}
+	}
+}
+
 /* Let the module finish refills and recycling (its work runs off the start path). */
 static void module_sync(struct run *r)
 {
@@ -924,6 +981,7 @@ int main(int argc, char **argv)
 
 		for (int rep = 1 - warmup; rep <= reps; rep++) {
 			double self0, sys0, ch0, total, self, sys, cycle;
+			long alive = cgroups_alive();
 			struct lat_summary ls;
 
 			atomic_store(&r.fallbacks, 0);
@@ -942,6 +1000,7 @@ int main(int argc, char **argv)
 				goto out;
 			teardown(&r, bg, pn);
 			module_sync(&r);
+			settle(&r, alive);
 			cycle = sys_busy_ms() - sys0;
 			ls = lat_summarize(r.lat, pn);
 			printf("bench: %s,%d,%d,%d,%d,%.1f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%d\n",
