@@ -79,8 +79,9 @@ run() {
 		# shellcheck disable=SC2086
 		/rund/bin/provision --mode "$mode" --label "$label" $hs -n "$N" -t "$THREADS" \
 			--reps "$REPS" --warmup "$WARMUP" ${EXTRA:-} || echo "# bench-fail: $label"
-		# cgroups removed but not yet freed (v2 only has cgroup.stat): what a mode leaves
-		# behind for the modes after it in the same boot
+		# cgroups removed but not yet freed (v2 only has cgroup.stat) when the mode ends:
+		# provision waits for each repetition's, not for those of a module pool's own
+		# TEARDOWN at exit, which the next mode's warm-up meets
 		[ -r "$1/cgroup.stat" ] && env_line "after $label: $(tr '\n' ' ' <"$1/cgroup.stat")"
 		traced "$mode" "$label" "$hs"
 		profiled "$mode" "$label" "$hs"

@@ -9,9 +9,9 @@ Reads the "bench: ", "bench-absent: " and "# bench-fail: " lines bench/guest/pro
 prints. Repetition 0 is the warm-up and is left out of medians. The "before" mode is
 v1-sep/mkdir (--before: another label); ratios compare medians within one kernel boot.
 --combined (provision): one plot, PREFIX.png, with every kernel's modes side by side instead
-of one per kernel. --flat (bench/run flat): the table is each layout's p50 with a large
-node (LAYOUT/*-flat4096) against a small one (LAYOUT/*-flat64). --strict: exit 1 when a mode failed, a guest did not finish, or nothing
-ran.
+of one per kernel. --flat (bench/run flat): the markdown table is each layout's p50 with a
+large node (LAYOUT/*-flat4096) against a small one (LAYOUT/*-flat64). --strict: exit 1 when
+a mode failed, a guest did not finish, or nothing ran.
 """
 import argparse
 import csv
@@ -242,10 +242,11 @@ def main():
         versions = ", ".join(f"{k} {env['kernel_version']}" for k, env in kernels)
         plot(a.bench, "all", dict(kernels[0][1], kernel_version=versions), rows, a.plot,
              title=f"{a.bench}: {versions}; {kernels[0][1]['vcpus']} vCPU TCG, one boot each")
-    if a.flat:
-        markdown_flat(kernels, data)
-    elif a.bench == "provision":
-        markdown_provision(kernels, data, absents)
+    if a.bench == "provision":
+        if a.flat:
+            markdown_flat(kernels, data)
+        else:
+            markdown_provision(kernels, data, absents)
         report_cglat(kernels, logs, absents, re.sub(r"\.csv$", "", a.csv) + "-cglat.csv")
         report_profile(kernels, logs, re.sub(r"\.csv$", "", a.csv) + "-profile.csv")
     else:
