@@ -656,9 +656,9 @@ static long cgroups_alive(void)
 }
 
 /*
- * Wait until the cgroups a repetition removed are freed (at most as many as @base,
- * counted before it): rmdir returns before the kernel's work of freeing them, which
- * would otherwise run in the next repetition's timed part. Gives up when the count has
+ * Wait until the cgroups a repetition (or, at exit, the whole run) removed are freed (at
+ * most as many as @base, counted before it): rmdir returns before the kernel's work of
+ * freeing them, which would otherwise run in the next repetition's (or mode's) timed part. Gives up when the count has
  * not fallen for 2 s (a cgroup pinned by something else), saying so.
  */
 static void settle(const struct run *r, long base)
@@ -892,6 +892,7 @@ int main(int argc, char **argv)
 	};
 	static struct run r = { .dev = -1, .bg_wake_ms = 100 };
 	int c, reps = 5, warmup = 1, bg = 0, mode = -1, n = 0;
+	long base;
 	int tl[MAX_POINTS] = { 1, 50, 200 }, nt = 3, nl[MAX_POINTS] = { 2000 }, nn = 1;
 	const char *label = NULL;
 
@@ -956,6 +957,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	raise_nofile(bg + n + 64);
 	probe(&r);
+	/* what is on the machine before this run made anything: settled to at exit */
+	base = cgroups_alive();
 	if (mode == M_MODULE)
 		/* by default the pool covers background + a batch */
 		module_setup(&r, r.pool_size ? r.pool_size : bg + n + 16);
@@ -1014,6 +1017,11 @@ out:
 	if (bg)
 		teardown(&r, 0, bg);
 	module_teardown(&r);
+	/*
+	 * The pool's and the background's cgroups go away here, after the last repetition:
+	 * the next run on this machine (the next mode) must not time their freeing.
+	 */
+	settle(&r, base);
 	if (r.err) {
 		fprintf(stderr, "provision: %s: %s\n", r.label, r.errmsg);
 		return 1;
