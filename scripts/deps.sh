@@ -11,6 +11,9 @@ pkgs=(
 	xz-utils kmod rsync ccache python3 git
 	# stock test kernel + headers for out-of-tree module builds
 	linux-image-amd64 linux-headers-amd64
+	# Linux 6.12 (issue 20): Debian's kernel and headers for the stock-6.12 tier (module on
+	# the compat backend), its source for upstream's 6.12 cgroup selftests
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	# guests
 	qemu-system-x86 busybox-static file
 	# rund-guest kernel (KERNEL_LZ4) and its functional test's ext4 images (guest-kconfig/)

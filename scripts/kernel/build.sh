@@ -8,7 +8,9 @@
 #                                             ftrace, BPF JIT) for cglat; benchmarks only
 #   scripts/kernel/build.sh guest             the rund-prepatch guest kernel: pristine source
 #                                             + patches/guest/ (no host series), test config
-#   scripts/kernel/build.sh source            extract (or reuse) the pristine tree, print it
+#   scripts/kernel/build.sh source [SERIES]   extract (or reuse) the pristine tree, print it;
+#                                             SERIES 6.12: Debian's linux-source-6.12 (its
+#                                             upstream selftests; no 6.12 kernel builds yet)
 #
 # The result is cached under $RUND_CACHE/kernel/<variant>-<key>, where <key> hashes the
 # source package version, every patch in patches/host/ (patches/guest/ for guest), the
@@ -20,6 +22,7 @@
 set -euo pipefail
 
 variant=${1:-test}
+series=${2:-6.1}
 case "$variant" in
 test | debug | trace | guest | source) ;;
 *)
@@ -27,11 +30,18 @@ test | debug | trace | guest | source) ;;
 	exit 2
 	;;
 esac
+case "$variant:$series" in
+*:6.1 | source:6.12) ;;
+*)
+	echo "build.sh: unknown series '$series' for $variant (want: 6.1, or 6.12 for source)" >&2
+	exit 2
+	;;
+esac
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${RUND_CACHE:-$HOME/.cache/rund}
 jobs=${JOBS:-$(nproc)}
-tarball=/usr/src/linux-source-6.1.tar.xz
+tarball=/usr/src/linux-source-$series.tar.xz
 
 # shellcheck source=lib.sh
 . "$top/scripts/kernel/lib.sh"
@@ -41,8 +51,8 @@ die() {
 	exit 1
 }
 
-[ -r "$tarball" ] || die "$tarball missing: run 'make deps' (installs linux-source-6.1)"
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+[ -r "$tarball" ] || die "$tarball missing: run 'make deps' (installs linux-source-$series)"
+srcver=$(dpkg-query -W -f='${Version}' "linux-source-$series")
 
 # One pristine tree per source package version, committed so every build can be a worktree.
 # Caller holds the cache lock.
@@ -58,7 +68,7 @@ ensure_pristine() {
 		git init -q
 		# Debian's .gitignore ignores the whole top level: force-add the pristine tarball.
 		git add -f -A
-		git -c user.name=rund -c user.email=rund@localhost commit -qm "linux-source-6.1 $srcver (pristine)"
+		git -c user.name=rund -c user.email=rund@localhost commit -qm "linux-source-$series $srcver (pristine)"
 		git tag pristine
 	)
 	mv "$pristine.tmp" "$pristine"
