@@ -3,7 +3,8 @@
 #
 # Functional test of the rund-guest kernel (issue 8): prints TAP on stdout.
 #
-#   guest-kconfig/test/run.sh [--kernel-dir DIR] [--machines "microvm q35"] [--timeout S]
+#   guest-kconfig/test/run.sh [--kernel-dir DIR] [--out OUT] [--machines "microvm q35"]
+#                             [--timeout S]
 #
 # DIR (default build/guest-kernel, from `make guest-kernel`) holds vmlinux and bzImage.
 # Boots, under qemu TCG:
@@ -21,17 +22,19 @@
 # no named file but the template and have less free space, and once qemu exits the space
 # must come back. Where the XFS cannot be mounted (no root, loop or XFS), those two checks
 # are skipped and the upper disk is a plain image file.
-# Console logs: build/guest-test/<machine>.log. Exit 1 when any test fails.
+# Console logs: OUT/<machine>.log (default build/guest-test). Exit 1 when any test fails.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export PATH=$PATH:/usr/sbin:/sbin # mkfs.ext4
 kdir=$top/build/guest-kernel
+out=$top/build/guest-test
 machines="microvm q35"
 timeout=300
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel-dir) kdir=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
 	--machines) machines=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	*) echo "run.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
@@ -48,7 +51,6 @@ for t in qemu-system-x86_64 mkfs.ext4 gcc cpio; do
 	command -v "$t" >/dev/null || die "$t not found (make deps)"
 done
 
-out=$top/build/guest-test
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'umount "$work/xfs" 2>/dev/null; rm -rf "$work"' EXIT
