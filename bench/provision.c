@@ -658,8 +658,9 @@ static long cgroups_alive(void)
 /*
  * Wait until the cgroups a repetition (or, at exit, the whole run) removed are freed (at
  * most as many as @base, counted before it): rmdir returns before the kernel's work of
- * freeing them, which would otherwise run in the next repetition's (or mode's) timed part. Gives up when the count has
- * not fallen for 2 s (a cgroup pinned by something else), saying so.
+ * freeing them, which would otherwise run in the next repetition's (or mode's) timed
+ * part. Gives up when the count has not fallen for 2 s (a cgroup pinned by something
+ * else), saying so.
  */
 static void settle(const struct run *r, long base)
 {

@@ -80,8 +80,9 @@ run() {
 		/rund/bin/provision --mode "$mode" --label "$label" $hs -n "$N" -t "$THREADS" \
 			--reps "$REPS" --warmup "$WARMUP" ${EXTRA:-} || echo "# bench-fail: $label"
 		# cgroups removed but not yet freed (v2 only has cgroup.stat) when the mode ends:
-		# provision waits for each repetition's, not for those of a module pool's own
-		# TEARDOWN at exit, which the next mode's warm-up meets
+		# provision waits for each repetition's and, before it exits, for those of a
+		# module pool's TEARDOWN, so this should read 0 dying; more is what the next
+		# mode's warm-up would meet
 		[ -r "$1/cgroup.stat" ] && env_line "after $label: $(tr '\n' ' ' <"$1/cgroup.stat")"
 		traced "$mode" "$label" "$hs"
 		profiled "$mode" "$label" "$hs"
