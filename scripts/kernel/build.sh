@@ -10,7 +10,8 @@
 #                                             + patches/guest/ (no host series), test config
 #   scripts/kernel/build.sh source [SERIES]   extract (or reuse) the pristine tree, print it;
 #                                             SERIES 6.12: Debian's linux-source-6.12 (its
-#                                             upstream selftests; no 6.12 kernel builds yet)
+#                                             upstream selftests, the 6.12 rund-guest kernel;
+#                                             this script builds no 6.12 kernel yet)
 #
 # The result is cached under $RUND_CACHE/kernel/<variant>-<key>, where <key> hashes the
 # source package version, every patch in patches/host/ (patches/guest/ for guest), the
