@@ -8,7 +8,8 @@
  *        exclusive children). So: an exclusive sibling still refuses an overlap (v1) or
  *        is invalidated by it (v2 partitions), a change to exclusive still checks the
  *        siblings, and the count follows flag changes and removal - a count too low
- *        would let an overlap through, which these tests would see.
+ *        would let an overlap through, which these tests would see. On 6.7+ a
+ *        sibling's cpuset.cpus.exclusive counts as exclusive too.
  *   0009 sched: a CFS bandwidth write no longer walks every task group, only the
  *        written group's subtree, after recomputing its ancestors. So: a child above its
  *        parent is refused (v1), a parent below its child is refused, a new group deep
@@ -253,6 +254,32 @@ TEST_F(cs, v2_partition_invalidated_by_overlap)
 	EXPECT_EQ(0, put(self->b, "cpuset.cpus", "0-1"));
 	ASSERT_LT(0, rt_read_file(self->a, "cpuset.cpus.partition", buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "invalid")) TH_LOG("partition after overlap: %s", buf);
+}
+
+/*
+ * v2, 6.7+: a sibling's cpuset.cpus.exclusive is found by the walk too. On v2 the walk's
+ * verdict on a cpuset.cpus write only invalidates partitions (all of them exclusive by
+ * flag), but a cpuset.mems write fails with it: once b's CPUs lie inside a's exclusive
+ * CPUs, every change of b's mems is refused (validate_change() checks the CPUs of any
+ * change). Exclusive CPUs set no flag, so a count of exclusive children that looked at
+ * CS_CPU_EXCLUSIVE and CS_MEM_EXCLUSIVE only (the 6.1 patch applied to 6.12) would skip
+ * the walk and let that write through.
+ */
+TEST_F(cs, v2_exclusive_cpus_sibling_checked)
+{
+	char file[PATH_MAX];
+
+	if (!self->v2)
+		SKIP(return, "v2 cpuset.cpus.exclusive");
+	ASSERT_EQ(0, rt_path(file, sizeof(file), self->a, "cpuset.cpus.exclusive"));
+	if (access(file, F_OK))
+		SKIP(return, "no cpuset.cpus.exclusive (kernel before 6.7)");
+	ASSERT_EQ(0, put(self->a, "cpuset.cpus.exclusive", "1"));
+	ASSERT_EQ(0, put(self->b, "cpuset.cpus", "1"));
+	EXPECT_EQ(EINVAL, put(self->b, "cpuset.mems", "0"));
+	/* a sibling whose CPUs are not inside a's exclusive ones is not refused */
+	ASSERT_EQ(0, put(self->c, "cpuset.cpus", "0"));
+	EXPECT_EQ(0, put(self->c, "cpuset.mems", "0"));
 }
 
 FIXTURE(bw) {
