@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the rund host/test kernel from Debian's linux-source-6.1 with patches/host applied.
+# Build the rund host/test kernel from Debian's linux-source-6.1 with patches/host applied,
+# or from linux-source-6.12 with patches/host/6.12 applied.
 #
-#   scripts/kernel/build.sh [test|debug]      build (or reuse) and print the object dir
-#   scripts/kernel/build.sh trace             test + scripts/kconfig/trace.config (BTF,
-#                                             ftrace, BPF JIT) for cglat; benchmarks only
-#   scripts/kernel/build.sh guest             the rund-prepatch guest kernel: pristine source
-#                                             + patches/guest/ (no host series), test config
-#   scripts/kernel/build.sh source [SERIES]   extract (or reuse) the pristine tree, print it;
-#                                             SERIES 6.12: Debian's linux-source-6.12 (its
-#                                             upstream selftests, the 6.12 rund-guest kernel;
-#                                             this script builds no 6.12 kernel yet)
+#   scripts/kernel/build.sh [test|debug] [SERIES] build (or reuse) and print the object dir
+#   scripts/kernel/build.sh trace [SERIES]        test + scripts/kconfig/trace.config (BTF,
+#                                                 ftrace, BPF JIT) for cglat; benchmarks only
+#   scripts/kernel/build.sh guest                 the rund-prepatch guest kernel: pristine
+#                                                 6.1 + patches/guest/ (no host series)
+#   scripts/kernel/build.sh source [SERIES]       extract (or reuse) the pristine tree, print it
 #
-# The result is cached under $RUND_CACHE/kernel/<variant>-<key>, where <key> hashes the
-# source package version, every patch in patches/host/ (patches/guest/ for guest), the
+# SERIES is 6.1 (default) or 6.12: Debian's linux-source-6.12 with the 6.12 port of the host
+# series and scripts/kconfig/test-6.12.config (memcg and cpuset v1 on, which Debian's 6.12
+# leaves out, so the series' v1 half is built and testable). Object dirs are linked as
+# build/linux[-debug|-trace][-unpatched] for 6.1 and build/linux-6.12[-debug|...] for 6.12.
+#
+# The result is cached under $RUND_CACHE/kernel/<variant>[-6.12]-<key>, where <key> hashes
+# the source package version, every patch of the series (patches/guest/ for guest), the
 # config fragments and the recipe version below. An unchanged input set is never rebuilt;
 # a changed one gets a fresh worktree of the pristine source (a git repo, so `git am`
 # leaves a reviewable history) and its own object dir.
@@ -32,9 +35,9 @@ test | debug | trace | guest | source) ;;
 	;;
 esac
 case "$variant:$series" in
-*:6.1 | source:6.12) ;;
+*:6.1 | test:6.12 | debug:6.12 | trace:6.12 | source:6.12) ;;
 *)
-	echo "build.sh: unknown series '$series' for $variant (want: 6.1, or 6.12 for source)" >&2
+	echo "build.sh: unknown series '$series' for $variant (want: 6.1, or 6.12 but for guest)" >&2
 	exit 2
 	;;
 esac
@@ -90,6 +93,11 @@ if [ "$variant" = source ]; then
 fi
 
 fragments=("$top/scripts/kconfig/test.config")
+seriesdir=$top/patches/host
+if [ "$series" = 6.12 ]; then
+	fragments+=("$top/scripts/kconfig/test-6.12.config")
+	seriesdir=$top/patches/host/6.12
+fi
 [ "$variant" = debug ] && fragments+=("$top/scripts/kconfig/debug.config")
 [ "$variant" = trace ] && fragments+=("$top/scripts/kconfig/trace.config")
 patches=()
@@ -103,7 +111,8 @@ if [ "$variant" = guest ]; then
 	while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/guest" -maxdepth 1 -name '*.patch' | sort)
 	[ ${#patches[@]} -gt 0 ] || die "no patches in patches/guest"
 elif [ "${RUND_PATCHES:-host}" != none ]; then
-	while IFS= read -r p; do patches+=("$p"); done < <(find "$top/patches/host" -maxdepth 1 -name '*.patch' ! -name '0000-*' | sort)
+	while IFS= read -r p; do patches+=("$p"); done < <(find "$seriesdir" -maxdepth 1 -name '*.patch' ! -name '0000-*' | sort)
+	[ ${#patches[@]} -gt 0 ] || die "no patches in $seriesdir"
 	fragments+=("$top/scripts/kconfig/rund.config")
 fi
 
@@ -115,6 +124,7 @@ key=$( {
 	[ ${#patches[@]} -eq 0 ] || cat "${patches[@]}"
 } | sha256sum | cut -c1-16)
 dir=$cache/kernel/$variant-$key
+[ "$series" = 6.1 ] || dir=$cache/kernel/$variant-$series-$key
 
 link_result() {
 	mkdir -p "$top/build"
@@ -122,6 +132,7 @@ link_result() {
 	[ "$variant" = debug ] && name=linux-debug
 	[ "$variant" = trace ] && name=linux-trace
 	[ "$variant" = guest ] && name=linux-guest
+	[ "$series" = 6.1 ] || name=${name/linux/linux-$series}
 	[ "$variant" != guest ] && [ "${RUND_PATCHES:-host}" = none ] && name=$name-unpatched
 	ln -sfn "$dir/obj" "$top/build/$name"
 	echo "$dir/obj"
