@@ -14,7 +14,7 @@ export RUND_CACHE ?= $(HOME)/.cache/rund
 USER_DIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile prepatch-tool/Makefile \
 	tools/cglat/Makefile))
 
-.PHONY: all userspace module kernel kernel-debug guest-kernel deps selftests check check-tier1 \
+.PHONY: all userspace module kernel kernel-debug guest-kernel deps selftests check check-tier1 check-all \
 	stress demo bench clean help
 
 all: userspace module
@@ -29,6 +29,7 @@ help:
 	@echo "make selftests    static test binaries for the guests -> build/selftests"
 	@echo "make check        all tests: host unit tests + guest suites (TAP summary)"
 	@echo "make check-tier1  the same without the debug-kernel tier"
+	@echo "make check-all    the same plus tier 3 (6.1's debug kernel, the 6.12 rund-guest kernel)"
 	@echo "make stress       the long pool stresses (64 x 10,000 cycles, 100k-op name race,"
 	@echo "                  2000-round reap race; hours of TCG; STRESS_CYCLES/STRESS_OPS/"
 	@echo "                  STRESS_REAP_ROUNDS/STRESS_SUITES) -> build/stress"
@@ -65,6 +66,9 @@ check:
 
 check-tier1:
 	RUND_TIERS=1 scripts/check
+
+check-all:
+	RUND_TIERS="1 2 3" scripts/check
 
 stress:
 	scripts/stress
