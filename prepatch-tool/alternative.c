@@ -1,24 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * alternative.c - offline mirror of Linux 6.1 alternative_instructions().
+ * alternative.c - offline mirror of alternative_instructions() of Linux
+ * 6.1 and 6.12 (arch/x86/kernel/alternative.c).
  *
  * One pass per site kind, in the kernel's order (passes[] below, driven by
- * the site tables of sites.c as objtool's special.c drives its entries).
- * Each function names the kernel function it mirrors.  Reads of text go
- * to the image being patched, exactly as the kernel reads its own live
- * text, so earlier passes feed later ones (paravirt before alternatives,
- * later alternatives over earlier ones).
+ * the site tables of sites.c as objtool's special.c drives its entries;
+ * a row names the layouts that run it).  Each function names the kernel
+ * function it mirrors; where 6.1 and 6.12 differ the function says which
+ * release it follows.  Reads of text go to the image being patched,
+ * exactly as the kernel reads its own live text, so earlier passes feed
+ * later ones (paravirt before alternatives, later alternatives over
+ * earlier ones).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "alternative.h"
 #include "insn.h"
 
-/* arch/x86/include/asm/cpufeatures.h (6.1.192) */
+/* arch/x86/include/asm/cpufeatures.h, the same in 6.1.192 and 6.12.118 */
 #define X86_FEATURE_RETPOLINE		(11 * 32 + 12)
 #define X86_FEATURE_RETPOLINE_LFENCE	(11 * 32 + 13)
 #define X86_FEATURE_RETHUNK		(11 * 32 + 14)
-#define X86_FEATURE_INDIRECT_THUNK_ITS	(21 * 32 + 5)
 
 /* arch/x86/include/asm/text-patching.h */
 #define INT3_INSN_OPCODE	0xcc
@@ -28,13 +31,19 @@
 #define JMP32_INSN_OPCODE	0xe9
 #define JMP32_INSN_SIZE		5
 #define JMP8_INSN_OPCODE	0xeb
-#define ASM_NOP_MAX		8
+#define JMP8_INSN_SIZE		2
+#define CALL_RIP_REL_OPCODE	0xff	/* 6.12 alt_replace_call() */
+#define CALL_RIP_REL_MODRM	0x15
+#define ASM_NOP_MAX		11	/* the larger of the layouts' nop_max */
 #define RETPOLINE_THUNK_SIZE	32	/* asm/nospec-branch.h */
 #define ITS_THUNK_SIZE		64
 #define ENDBR_POISON		0x001f0f66u	/* gen_endbr_poison(): osp nopl (%rax) */
 #define ENDBR64			0xfa1e0ff3u	/* gen_endbr() */
 
-/* asm/nops.h, x86-64 BYTES_NOP1..8: the recommended long NOPs. */
+/*
+ * asm/nops.h, x86-64 BYTES_NOP1..8 (6.1 and 6.12) and 9..11 (6.12 only,
+ * layout.nop_max): the recommended long NOPs.
+ */
 static const uint8_t nops[ASM_NOP_MAX + 1][ASM_NOP_MAX] = {
 	[1] = { 0x90 },
 	[2] = { 0x66, 0x90 },
@@ -44,6 +53,9 @@ static const uint8_t nops[ASM_NOP_MAX + 1][ASM_NOP_MAX] = {
 	[6] = { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
 	[7] = { 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
 	[8] = { 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	[9] = { 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	[10] = { 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	[11] = { 0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
 };
 
 /* static_call.c: the 3 bytes after a trampoline's RET/JMP. */
@@ -51,7 +63,8 @@ static const uint8_t tramp_ud[] = { 0x0f, 0xb9, 0xcc };
 
 /* Addresses of the kernel symbols the passes need (0 = absent). */
 struct ksyms {
-	uint64_t paravirt_nop, paravirt_bug;
+	uint64_t paravirt_nop, paravirt_bug;		/* 6.1 */
+	uint64_t pv_ops, pv_ops_size, bug_func, nop_func;	/* 6.12 */
 	uint64_t thunk_array, its_thunk_array, its_init_mod;
 	uint64_t return_thunk_default, return_thunk, its_return_thunk;
 	uint64_t static_call_return;
@@ -61,8 +74,10 @@ struct ksyms {
 struct patcher {
 	struct image *im;
 	const struct caps *caps;
+	const struct layout *l;
 	struct ksyms sym;
 	uint64_t pv[256];		/* resolved pv_ops targets */
+	uint8_t *alt_len;		/* 6.12: instrlen per entry, nests merged */
 	struct pass_stats *st;		/* current pass */
 	struct diag *d;
 };
@@ -82,11 +97,11 @@ static void put_s32(uint8_t *b, int32_t v)
 	b[3] = (uint8_t)(u >> 24);
 }
 
-/* Mirrors add_nops(). */
+/* Mirrors add_nops() (6.1; 6.12 has add_nop() below). */
 static void add_nops(uint8_t *insns, unsigned int len)
 {
 	while (len > 0) {
-		unsigned int n = len > ASM_NOP_MAX ? ASM_NOP_MAX : len;
+		unsigned int n = len > 8 ? 8 : len;
 
 		memcpy(insns, nops[n], n);
 		insns += n;
@@ -143,6 +158,89 @@ static void optimize_nops(struct patcher *p, uint8_t *instr, size_t len,
 		if (i >= len)
 			return;
 	}
+}
+
+/*
+ * Mirrors add_nop() (6.12): one NOP up to ASM_NOP_MAX bytes, else a JMP
+ * over INT3 padding.  @va is where @buf will live (the JMP is relative).
+ */
+static void add_nop(const struct patcher *p, uint8_t *buf, unsigned int len)
+{
+	unsigned int i = 0;
+
+	if (!len)
+		return;
+	if (len <= p->l->nop_max) {
+		memcpy(buf, nops[len], len);
+		return;
+	}
+	if (len < 128) {
+		buf[0] = JMP8_INSN_OPCODE;
+		buf[1] = (uint8_t)(len - JMP8_INSN_SIZE);
+		i = JMP8_INSN_SIZE;
+	} else {
+		gen_insn(buf, JMP32_INSN_OPCODE, 0, len, JMP32_INSN_SIZE);
+		i = JMP32_INSN_SIZE;
+	}
+	memset(buf + i, INT3_INSN_OPCODE, len - i);
+}
+
+/* Mirrors insn_is_nop() (6.12): NOP (not REP NOP) and NOPL. */
+static bool insn_is_nop(const struct insn *insn)
+{
+	if (insn->opcode[0] == 0x90 && insn->prefix0 != 0xf3)
+		return true;
+	return insn->opcode[0] == 0x0f && insn->opcode[1] == 0x1f;
+}
+
+/* Decode buf[i] as insn_decode_kernel() would: MAX_INSN_SIZE readable. */
+static int decode_buf(struct insn *insn, const uint8_t *buf, size_t size, size_t i)
+{
+	return i >= size ? -1 : insn_decode(insn, buf + i, size - i);
+}
+
+/* Mirrors skip_nops() (6.12). */
+static size_t skip_nops(const uint8_t *buf, size_t size, size_t off, size_t len)
+{
+	struct insn insn;
+
+	for (; off < len; off += insn.length)
+		if (decode_buf(&insn, buf, size, off) || !insn_is_nop(&insn))
+			break;
+	return off;
+}
+
+/*
+ * Mirrors optimize_nops() (6.12): every run of NOP/NOPL instructions in
+ * @buf[0..len) becomes one add_nop(), unless the run is a single NOP that
+ * ends the buffer.  @size bytes of @buf are readable.
+ */
+static void optimize_nops_612(const struct patcher *p, uint8_t *buf, size_t size,
+			      size_t len)
+{
+	struct insn insn;
+	size_t i, next;
+
+	for (i = 0; i < len; i = next) {
+		if (decode_buf(&insn, buf, size, i))
+			return;
+		next = i + insn.length;
+		if (insn_is_nop(&insn)) {
+			if (next == len)
+				return;
+			next = skip_nops(buf, size, next, len);
+			add_nop(p, buf + i, (unsigned int)(next - i));
+		}
+	}
+}
+
+/* optimize_nops() on a buffer about to be written: per layout. */
+static void optimize_buf(struct patcher *p, uint8_t *buf, size_t size, size_t len)
+{
+	if (p->l->id == LAYOUT_6_1)
+		optimize_nops(p, buf, len, size, false);
+	else
+		optimize_nops_612(p, buf, size, len);
 }
 
 static int poke(struct patcher *p, uint64_t va, const uint8_t *b, uint64_t len)
@@ -240,7 +338,7 @@ static int emit_trampoline(uint64_t addr, const struct insn *insn, uint8_t *byte
 /* Mirrors cpu_wants_indirect_its_thunk_at(). */
 static bool wants_its_thunk_at(const struct patcher *p, uint64_t addr, int reg)
 {
-	if (!has(p, X86_FEATURE_INDIRECT_THUNK_ITS))
+	if (!has(p, p->l->feat_its_thunk))
 		return false;
 	addr += 1 + (uint64_t)(reg / 8);
 	return !(addr & 0x20);
@@ -276,8 +374,13 @@ static int patch_retpoline(struct patcher *p, uint64_t addr, const struct insn *
 		bytes[i++] = 0xe8;
 	}
 	if (wants_its_thunk_at(p, addr + (uint64_t)i, (int)reg)) {
-		if (p->sym.its_init_mod) {
-			diag_set(p->d, "retpoline site 0x%llx needs an ITS thunk the kernel allocates at boot (CONFIG_MODULES); cannot pre-patch",
+		/*
+		 * 6.1 allocates thunk pages only for modules, 6.12 for the
+		 * kernel too (its_allocate_thunk()): an address only the
+		 * booting kernel knows.
+		 */
+		if (p->sym.its_init_mod || p->l->its_thunk_alloc) {
+			diag_set(p->d, "retpoline site 0x%llx needs an ITS thunk the kernel allocates at boot; cannot pre-patch",
 				 (unsigned long long)addr);
 			return -2;
 		}
@@ -328,7 +431,7 @@ static int retpoline_site(const struct site *s, void *arg)
 		return -1;
 	if (len != (int)insn.length)
 		return 0;
-	optimize_nops(p, bytes, (size_t)len, 16, false);
+	optimize_buf(p, bytes, 16, (size_t)len);
 	return poke(p, s->target, bytes, (uint64_t)len);
 }
 
@@ -351,8 +454,11 @@ static int static_call_ret(struct patcher *p, uint64_t tramp, const uint8_t *cur
 	unsigned int size = 5;
 
 	if (cur[0] == 0x0f && (cur[1] & 0xf0) == 0x80) {	/* __is_Jcc() */
-		uint64_t func = has(p, X86_FEATURE_RETHUNK) ?
-				p->sym.return_thunk_default : p->sym.static_call_return;
+		uint64_t func = p->sym.static_call_return;
+
+		if (has(p, X86_FEATURE_RETHUNK))
+			func = p->l->jcc_uses_chosen_thunk ? p->sym.return_thunk :
+							     p->sym.return_thunk_default;
 
 		code[0] = 0x0f;
 		gen_insn(code + 1, cur[1], tramp + 1, func, 5);
@@ -458,11 +564,10 @@ static void recompute_jump(const struct site *a, uint64_t orig, uint64_t repl,
 	put_s32(buf + 1, n_dspl);
 }
 
-/* Mirrors one iteration of apply_alternatives(). */
-static int alt_site(const struct site *a, void *arg)
+/* Mirrors one iteration of apply_alternatives() (6.1). */
+static int alt_site_61(const struct site *a, void *arg)
 {
 	struct patcher *p = arg;
-	uint16_t feature = a->cpuid & (uint16_t)~ALTINSTR_FLAG_INV;
 	uint8_t buf[MAX_PATCH_LEN + 1];
 	uint8_t *instr, *repl = NULL;
 	uint64_t avail;
@@ -474,7 +579,7 @@ static int alt_site(const struct site *a, void *arg)
 		repl = image_at(p->im, a->repl, a->repl_len, NULL);
 	if (!instr || (a->repl_len && !repl))
 		return diag_set(p->d, ".altinstructions entry %zu outside the image", a->index);
-	if (!has(p, feature) == !(a->cpuid & ALTINSTR_FLAG_INV))
+	if (!has(p, a->feature) == !(a->alt_flags & ALT_FLAG_NOT))
 		goto next;
 	if (a->repl_len)
 		memcpy(buf, repl, a->repl_len);
@@ -490,6 +595,234 @@ static int alt_site(const struct site *a, void *arg)
 		return -1;
 next:
 	optimize_nops(p, instr, a->len, avail, true);
+	return 0;
+}
+
+/*
+ * 6.12: the pv_ops slot an ALT_FLAG_DIRECT_CALL site calls through, from
+ * its "call *disp(%rip)" (ff 15 disp32); -1 if @instr is no such call or
+ * the slot is not inside pv_ops.
+ */
+static int pv_slot(const struct ksyms *sym, uint64_t target, const uint8_t *instr)
+{
+	uint64_t slot, off;
+
+	if (instr[0] != CALL_RIP_REL_OPCODE || instr[1] != CALL_RIP_REL_MODRM)
+		return -1;
+	slot = target + 6 + (uint64_t)(int64_t)get_s32(instr + 2);
+	off = slot - sym->pv_ops;
+	if (slot < sym->pv_ops || off >= sym->pv_ops_size || off % 8 || off / 8 > 255)
+		return -1;
+	return (int)(off / 8);
+}
+
+/*
+ * Mirrors alt_replace_call() (6.12): "call BUG_func" in @buf becomes a
+ * direct call of what the pv_ops slot holds at boot (CAPS pv line), or
+ * nothing when that is nop_func.  Returns the bytes used, or -1 with the
+ * error set where the kernel would BUG().
+ */
+static int alt_replace_call(struct patcher *p, const struct site *a, unsigned int len,
+			    const uint8_t *instr, uint8_t *buf)
+{
+	uint64_t target;
+	int slot;
+
+	if (a->repl_len != CALL_INSN_SIZE || buf[0] != CALL_INSN_OPCODE)
+		return diag_set(p->d, ".altinstructions entry %zu: ALT_FLAG_DIRECT_CALL on a non-call replacement (the kernel would BUG)",
+				a->index);
+	slot = len == 6 ? pv_slot(&p->sym, a->target, instr) : -1;
+	if (slot < 0)
+		return diag_set(p->d, ".altinstructions entry %zu: ALT_FLAG_DIRECT_CALL at 0x%llx is no call through pv_ops (the kernel would BUG)",
+				a->index, (unsigned long long)a->target);
+	if (!p->caps->pv[slot].set)
+		return diag_set(p->d, "no 'pv %d' line, but the vmlinux calls pv_ops slot %d (.altinstructions entry %zu)",
+				slot, slot, a->index);
+	target = p->caps->pv[slot].null ? p->sym.bug_func : p->pv[slot];
+	put_s32(buf + 1, (int32_t)((uint32_t)get_s32(buf + 1) +
+				   (uint32_t)(target - p->sym.bug_func)));
+	return target == p->sym.nop_func ? 0 : CALL_INSN_SIZE;
+}
+
+/*
+ * Mirrors apply_reloc() (6.12): add @diff to the @n-byte displacement at
+ * @ptr; -1 where the kernel's BUG_ON() finds it no longer fits.
+ */
+static int apply_reloc(unsigned int n, uint8_t *ptr, uint64_t diff)
+{
+	int32_t v;
+
+	if (n == 1)
+		v = (int32_t)(int8_t)ptr[0];
+	else if (n == 2)
+		v = (int32_t)(int16_t)get_u16(ptr);
+	else if (n == 4)
+		v = get_s32(ptr);
+	else
+		return -1;
+	v = (int32_t)((uint32_t)v + (uint32_t)diff);
+	if ((v >> 31) != (v >> (8 * n - 1)))
+		return -1;
+	if (n == 4) {
+		put_s32(ptr, v);
+	} else {
+		ptr[0] = (uint8_t)v;
+		if (n == 2)
+			ptr[1] = (uint8_t)((uint32_t)v >> 8);
+	}
+	return 0;
+}
+
+/* Mirrors need_reloc(): does src + offset leave [src, src + len]? */
+static bool need_reloc(uint64_t offset, uint64_t src, uint64_t len)
+{
+	uint64_t target = src + offset;
+
+	return target < src || target > src + len;
+}
+
+static bool is_rel_branch(const struct insn *insn)
+{
+	uint8_t op = insn->opcode[0];
+
+	if (op == 0x0f)
+		return insn->opcode[1] >= 0x80 && insn->opcode[1] <= 0x8f;
+	return (op >= 0x70 && op <= 0x7f) || op == JMP8_INSN_OPCODE ||
+	       op == JMP32_INSN_OPCODE || op == CALL_INSN_OPCODE;
+}
+
+/*
+ * Mirrors __apply_relocation() (6.12): the replacement was assembled at
+ * @repl but runs at @instr, so every relative branch and RIP-relative
+ * operand that leaves the replacement moves by repl - instr; a JMP.d32
+ * whose target is then near becomes JMP.d8 + INT3.
+ */
+static int apply_relocation(struct patcher *p, const struct site *a, uint8_t *buf,
+			    size_t size, size_t len)
+{
+	uint64_t diff = a->repl - a->target;
+	struct insn insn;
+	size_t i, next;
+	int bad = 0;
+
+	for (i = 0; i < len; i = next) {
+		if (decode_buf(&insn, buf, size, i)) {
+			p->st->warned++;	/* WARN_ON_ONCE(): rest unrelocated */
+			return 0;
+		}
+		next = i + insn.length;
+		if (is_rel_branch(&insn)) {
+			if (need_reloc(next + (uint64_t)insn.immediate, a->repl, a->repl_len))
+				bad |= apply_reloc(insn.imm_size, buf + i + insn.imm_offset, diff);
+			if (insn.opcode[0] == JMP32_INSN_OPCODE) {
+				int32_t imm = (int32_t)((uint32_t)insn.immediate + (uint32_t)diff +
+							JMP32_INSN_SIZE - JMP8_INSN_SIZE);
+
+				if ((imm >> 31) == (imm >> 7)) {
+					buf[i] = JMP8_INSN_OPCODE;
+					buf[i + 1] = (uint8_t)(int8_t)imm;
+					memset(buf + i + 2, INT3_INSN_OPCODE, insn.length - 2);
+				}
+			}
+		}
+		if (insn_rip_relative(&insn) &&
+		    need_reloc(next + (uint64_t)insn.displacement, a->repl, a->repl_len))
+			bad |= apply_reloc(insn.disp_size, buf + i + insn.disp_offset, diff);
+		if (bad)
+			return diag_set(p->d, ".altinstructions entry %zu: relocated displacement at +%zu does not fit (the kernel would BUG)",
+					a->index, i);
+	}
+	return 0;
+}
+
+/*
+ * Mirrors one iteration of apply_alternatives() (6.12): every site is
+ * written, patched or not; unpatched ones get their NOPs optimised.
+ */
+static int alt_site_612(const struct site *a, void *arg)
+{
+	struct patcher *p = arg;
+	uint8_t buf[MAX_PATCH_LEN + X86_MAX_INSN_SIZE] = { 0 };
+	unsigned int len = p->alt_len[a->index];
+	const uint8_t *instr, *repl = NULL;
+	int sz;
+
+	p->st->sites++;
+	if (len > MAX_PATCH_LEN)	/* BUG_ON(a->instrlen > sizeof(insn_buff)) */
+		return diag_set(p->d, ".altinstructions entry %zu: %u-byte site (the kernel would BUG)",
+				a->index, len);
+	instr = image_at(p->im, a->target, len, NULL);
+	if (a->repl_len)
+		repl = image_at(p->im, a->repl, a->repl_len, NULL);
+	if (!instr || (a->repl_len && !repl))
+		return diag_set(p->d, ".altinstructions entry %zu outside the image", a->index);
+	if (!has(p, a->feature) == !(a->alt_flags & ALT_FLAG_NOT)) {
+		memcpy(buf, instr, len);
+		optimize_nops_612(p, buf, MAX_PATCH_LEN, len);
+		return poke(p, a->target, buf, len);
+	}
+	if (a->repl_len)
+		memcpy(buf, repl, a->repl_len);
+	sz = a->repl_len;
+	if (a->alt_flags & ALT_FLAG_DIRECT_CALL) {
+		sz = alt_replace_call(p, a, len, instr, buf);
+		if (sz < 0)
+			return -1;
+	}
+	for (; sz < (int)len; sz++)
+		buf[sz] = 0x90;
+	if (apply_relocation(p, a, buf, MAX_PATCH_LEN, len))
+		return -1;
+	optimize_nops_612(p, buf, MAX_PATCH_LEN, len);
+	return poke(p, a->target, buf, (uint64_t)sz);
+}
+
+struct nest_ctx {
+	uint64_t *va;		/* instr address per entry */
+	uint8_t *len;		/* instrlen per entry */
+};
+
+static int collect_alt(const struct site *a, void *arg)
+{
+	struct nest_ctx *c = arg;
+
+	c->va[a->index] = a->target;
+	c->len[a->index] = (uint8_t)a->len;
+	return 0;
+}
+
+/*
+ * The nested-ALTERNATIVE() rule of 6.12's apply_alternatives(): entries
+ * for one address are consecutive and all take the largest instrlen among
+ * them (the kernel writes it into the table as it goes, so each entry has
+ * the group's largest by the time it is applied).
+ */
+static int merge_nested(struct patcher *p, const struct site_kind *kind)
+{
+	const struct ksec *sec = kelf_section(p->im->k, kind->sec);
+	size_t n = sec ? sec->size / kind->entsize : 0, i, j, k;
+	struct nest_ctx c;
+
+	c.len = calloc(n ? n : 1, 1);
+	c.va = calloc(n ? n : 1, sizeof(*c.va));
+	p->alt_len = c.len;
+	if (!c.len || !c.va) {
+		free(c.va);
+		return diag_set(p->d, "out of memory for %zu alternatives", n);
+	}
+	if (sites_for_each(p->im->k, kind, collect_alt, &c, p->d)) {
+		free(c.va);
+		return -1;
+	}
+	for (i = 0; i < n; i = j) {
+		uint8_t max = 0;
+
+		for (j = i; j < n && c.va[j] == c.va[i]; j++)
+			max = c.len[j] > max ? c.len[j] : max;
+		for (k = i; k < j; k++)
+			c.len[k] = max;
+	}
+	free(c.va);
 	return 0;
 }
 
@@ -537,19 +870,33 @@ static int smp_unlock_site(const struct site *s, void *arg)
 
 struct pass {
 	const char *kind;
+	unsigned int layouts;	/* enum layout_id bits that run this pass */
 	site_fn fn;
+	/* Before the walk (6.12 alternatives: merge nested lengths). */
+	int (*prepare)(struct patcher *p, const struct site_kind *kind);
 	bool up_only;		/* SMP-to-UP patching: only with "lock up" */
 };
 
-/* alternative_instructions(), after paravirt_set_cap() (already in CAPS). */
-static const struct pass passes[NR_PASSES] = {
-	{ "paravirt", paravirt_site, false },		/* apply_paravirt() */
-	{ "retpolines", retpoline_site, false },	/* apply_retpolines() */
-	{ "returns", return_site, false },		/* apply_returns() */
-	{ "alternatives", alt_site, false },		/* apply_alternatives() */
-	{ "ibt_endbr", endbr_site, false },		/* apply_ibt_endbr() */
-	{ "smp_locks", smp_unlock_site, true },		/* alternatives_smp_module_add() */
+#define BOTH	(LAYOUT_6_1 | LAYOUT_6_12)
+
+/*
+ * alternative_instructions(), after paravirt_set_cap() (already in CAPS).
+ * 6.12 runs __apply_fineibt() first (nothing without CONFIG_FINEIBT, and
+ * layout_check() refuses .cfi_sites) and callthunks_patch_builtin_calls()
+ * after the alternatives (nothing without X86_FEATURE_CALL_DEPTH, which
+ * alternative_check_caps() refuses).
+ */
+static const struct pass passes[] = {
+	{ "paravirt", LAYOUT_6_1, paravirt_site, NULL, false },	/* apply_paravirt() */
+	{ "retpolines", BOTH, retpoline_site, NULL, false },	/* apply_retpolines() */
+	{ "returns", BOTH, return_site, NULL, false },		/* apply_returns() */
+	{ "alternatives", LAYOUT_6_1, alt_site_61, NULL, false },	/* apply_alternatives() */
+	{ "alternatives", LAYOUT_6_12, alt_site_612, merge_nested, false },
+	{ "ibt_endbr", BOTH, endbr_site, NULL, false },	/* apply_ibt_endbr(), apply_seal_endbr() */
+	{ "smp_locks", BOTH, smp_unlock_site, NULL, true },	/* alternatives_smp_module_add() */
 };
+
+#define NR_PASS_ROWS (sizeof(passes) / sizeof(passes[0]))
 
 static uint64_t opt_sym(const struct kelf *k, const char *name)
 {
@@ -571,12 +918,24 @@ static int need_sym(const struct kelf *k, const char *name, uint64_t *v,
 	return 0;
 }
 
+/* pv_ops and what 6.12's alt_replace_call() compares with. */
+static int resolve_pv_ops(const struct kelf *k, struct ksyms *s, struct diag *d)
+{
+	if (kelf_symbol(k, "pv_ops", &s->pv_ops, &s->pv_ops_size, d))
+		return diag_set(d, "vmlinux has ALT_FLAG_DIRECT_CALL alternatives but no symbol pv_ops");
+	if (need_sym(k, "BUG_func", &s->bug_func, d) || need_sym(k, "nop_func", &s->nop_func, d))
+		return -1;
+	return 0;
+}
+
 static int resolve_syms(struct patcher *p, struct diag *d)
 {
 	const struct kelf *k = p->im->k;
 	struct ksyms *s = &p->sym;
 
 	if (need_sym(k, "_text", &s->text, d) || need_sym(k, "_etext", &s->etext, d))
+		return -1;
+	if (p->l->id == LAYOUT_6_12 && resolve_pv_ops(k, s, d))
 		return -1;
 	s->paravirt_nop = opt_sym(k, "_paravirt_nop");
 	s->paravirt_bug = opt_sym(k, "paravirt_BUG");
@@ -612,30 +971,63 @@ static int resolve_pv(struct patcher *p, struct diag *d)
 	return 0;
 }
 
-struct pv_check {
-	const struct caps *caps;
+struct pv_use {
+	const struct kelf *k;
+	struct ksyms sym;	/* 6.12: pv_ops */
+	uint8_t *used;		/* [256] */
 	struct diag *d;
 };
 
-static int pv_covered(const struct site *s, void *arg)
+static int mark_para(const struct site *s, void *arg)
 {
-	struct pv_check *c = arg;
-
-	if (!c->caps->pv[s->type].set)
-		return diag_set(c->d, "no 'pv %u' line, but the vmlinux uses pv_ops slot %u (.parainstructions entry %zu)",
-				s->type, s->type, s->index);
+	((struct pv_use *)arg)->used[s->type] = 1;
 	return 0;
+}
+
+static int mark_direct_call(const struct site *s, void *arg)
+{
+	struct pv_use *u = arg;
+	const uint8_t *instr;
+	int slot;
+
+	if (!(s->alt_flags & ALT_FLAG_DIRECT_CALL))
+		return 0;
+	instr = kelf_va_bytes(u->k, s->target, 6, NULL);
+	slot = instr ? pv_slot(&u->sym, s->target, instr) : -1;
+	if (slot < 0)
+		return diag_set(u->d, ".altinstructions entry %zu: ALT_FLAG_DIRECT_CALL at 0x%llx is no call through pv_ops",
+				s->index, (unsigned long long)s->target);
+	u->used[slot] = 1;
+	return 0;
+}
+
+int alternative_pv_used(const struct kelf *k, uint8_t used[256], struct diag *d)
+{
+	struct pv_use u = { .k = k, .used = used, .d = d };
+
+	memset(used, 0, 256);
+	if (k->layout->id == LAYOUT_6_1)
+		return sites_for_each(k, site_kind_by_name(k, "paravirt"), mark_para, &u, d);
+	if (resolve_pv_ops(k, &u.sym, d))
+		return -1;
+	return sites_for_each(k, site_kind_by_name(k, "alternatives"), mark_direct_call, &u, d);
 }
 
 int alternative_check_caps(const struct kelf *k, const struct caps *caps,
 			   struct diag *d)
 {
-	struct pv_check c = { caps, d };
+	uint8_t used[256];
 	unsigned int t;
 	uint64_t v;
 
-	if (sites_for_each(k, site_kind_by_name("paravirt"), pv_covered, &c, d))
+	if (k->layout->feat_call_depth && caps_has(caps, k->layout->feat_call_depth) &&
+	    kelf_section(k, ".call_sites"))
+		return diag_set(d, "CAPS sets X86_FEATURE_CALL_DEPTH (retbleed=stuff): call depth tracking writes accounting thunks at boot; not pre-patched");
+	if (alternative_pv_used(k, used, d))
 		return -1;
+	for (t = 0; t < 256; t++)
+		if (used[t] && !caps->pv[t].set)
+			return diag_set(d, "no 'pv %u' line, but the vmlinux uses pv_ops slot %u", t, t);
 	for (t = 0; t < 256; t++)
 		if (caps->pv[t].set && !caps->pv[t].null &&
 		    need_sym(k, caps->pv[t].sym, &v, d))
@@ -647,28 +1039,39 @@ int alternative_check_caps(const struct kelf *k, const struct caps *caps,
 	return 0;
 }
 
+static int run_pass(struct patcher *p, const struct pass *ps, struct pass_stats *st)
+{
+	const struct site_kind *kind = site_kind_by_name(p->im->k, ps->kind);
+
+	st->kind = ps->kind;
+	if (!kind || (ps->up_only && !p->caps->uniproc) || !kelf_section(p->im->k, kind->sec))
+		return 0;
+	st->ran = true;
+	p->st = st;
+	if (ps->prepare && ps->prepare(p, kind))
+		return -1;
+	return sites_for_each(p->im->k, kind, ps->fn, p, p->d);
+}
+
 int alternative_instructions(struct image *im, const struct caps *caps,
 			     struct apply_result *r, struct diag *d)
 {
-	struct patcher p = { .im = im, .caps = caps, .d = d };
+	struct patcher p = { .im = im, .caps = caps, .l = im->k->layout, .d = d };
 	size_t i;
+	int ret = 0;
 
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, sizeof(r[0]));
 	if (resolve_syms(&p, d) || resolve_pv(&p, d))
 		return -1;
-	for (i = 0; i < NR_PASSES; i++) {
-		const struct site_kind *kind = site_kind_by_name(passes[i].kind);
-
-		p.st = &r->pass[i];
-		p.st->kind = passes[i].kind;
-		if (!kind || (passes[i].up_only && !caps->uniproc) ||
-		    !kelf_section(im->k, kind->sec))
+	for (i = 0; i < NR_PASS_ROWS && !ret; i++) {
+		if (!(passes[i].layouts & p.l->id))
 			continue;
-		p.st->ran = true;
-		if (sites_for_each(im->k, kind, passes[i].fn, &p, d))
-			return -1;
+		if (r->npass == NR_PASSES)
+			return diag_set(d, "more than %d passes", NR_PASSES);
+		ret = run_pass(&p, &passes[i], &r->pass[r->npass++]);
 	}
+	free(p.alt_len);
 	r->pokes = im->pokes;
 	r->bytes_changed = im->bytes_changed;
-	return 0;
+	return ret;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * alternative.h - offline alternative_instructions(): apply to a vmlinux
- * image what Linux 6.1 x86-64 patches at boot for the CPU state in a CAPS
- * file (arch/x86/kernel/alternative.c, paravirt.c, static_call.c).
+ * image what Linux 6.1 or 6.12 x86-64 patches at boot for the CPU state in
+ * a CAPS file (arch/x86/kernel/alternative.c, paravirt.c, static_call.c).
  */
 #ifndef RUND_PREPATCH_ALTERNATIVE_H
 #define RUND_PREPATCH_ALTERNATIVE_H
@@ -22,16 +22,25 @@ struct pass_stats {
 	size_t warned;		/* sites the kernel would WARN about and skip */
 };
 
-#define NR_PASSES 6
+#define NR_PASSES 6	/* passes of one layout (alternative.c passes[]) */
 
 struct apply_result {
 	struct pass_stats pass[NR_PASSES];
+	size_t npass;
 	uint64_t pokes, bytes_changed;
 };
 
 /*
- * Check @caps against @k before patching: a pv line for every pv_ops type
- * .parainstructions uses, and every symbol CAPS names exists.
+ * The pv_ops slots @k patches at boot: the types of .parainstructions
+ * (6.1), the slots ALT_FLAG_DIRECT_CALL alternatives call through (6.12).
+ * used[slot] = 1 for each.
+ */
+int alternative_pv_used(const struct kelf *k, uint8_t used[256], struct diag *d);
+
+/*
+ * Check @caps against @k before patching: a pv line for every pv_ops slot
+ * the image patches, every symbol CAPS names exists, and nothing CAPS
+ * asks for is done at boot in a way an offline patcher cannot repeat.
  */
 int alternative_check_caps(const struct kelf *k, const struct caps *caps,
 			   struct diag *d);

@@ -39,10 +39,11 @@ static void print_summary(const struct apply_args *a, const struct apply_state *
 {
 	size_t i;
 
-	printf("file:    %s\nkernel:  %s\ncaps:    %s (lock %s)\nout:     %s\n",
-	       a->in, s->ver.release, a->caps, s->caps.uniproc ? "up" : "smp", a->out);
+	printf("file:    %s\nkernel:  %s (layout %s)\ncaps:    %s (lock %s)\nout:     %s\n",
+	       a->in, s->ver.release, s->ver.layout->name, a->caps,
+	       s->caps.uniproc ? "up" : "smp", a->out);
 	printf("%-13s %8s %8s %8s\n", "pass", "sites", "patched", "warned");
-	for (i = 0; i < NR_PASSES; i++) {
+	for (i = 0; i < s->r.npass; i++) {
 		const struct pass_stats *p = &s->r.pass[i];
 
 		if (!p->ran)

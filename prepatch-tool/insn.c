@@ -107,6 +107,8 @@ static int prefixes(struct dstate *s, struct insn *insn)
 	while (s->pos < s->avail && is_legacy_prefix(s->p[s->pos])) {
 		if (get(s, &b))
 			return -1;
+		if (!insn->prefix0)
+			insn->prefix0 = b;
 		s->opsize16 |= b == 0x66;
 		s->addr32 |= b == 0x67;
 	}
@@ -195,14 +197,28 @@ static uint8_t attr_of(const struct dstate *s, int map, uint8_t op)
 	}
 }
 
+static int64_t read_imm(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	if (n < 8 && (v >> (8 * n - 1)) & 1)
+		v |= ~0ull << (8 * n);
+	return (int64_t)v;
+}
+
 /* insn_get_modrm() + insn_get_sib() + insn_get_displacement(). */
-static int modrm(struct dstate *s, uint8_t *reg)
+static int modrm(struct dstate *s, struct insn *insn, uint8_t *reg)
 {
 	uint8_t m, sib, mod, rm;
 	unsigned int disp = 0;
 
 	if (get(s, &m))
 		return -1;
+	insn->has_modrm = 1;
+	insn->modrm = m;
 	mod = m >> 6;
 	rm = m & 7;
 	*reg = (m >> 3) & 7;
@@ -222,6 +238,9 @@ static int modrm(struct dstate *s, uint8_t *reg)
 		disp = 4;
 	if (s->pos + disp > s->avail || s->pos + disp > X86_MAX_INSN_SIZE)
 		return -1;
+	insn->disp_offset = (unsigned int)s->pos;
+	insn->disp_size = disp;
+	insn->displacement = disp ? read_imm(s->p + s->pos, disp) : 0;
 	s->pos += disp;
 	return 0;
 }
@@ -241,18 +260,6 @@ static unsigned int imm_size(const struct dstate *s, unsigned int kind,
 	}
 }
 
-static int64_t read_imm(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	if (n < 8 && (v >> (8 * n - 1)) & 1)
-		v |= ~0ull << (8 * n);
-	return (int64_t)v;
-}
-
 /* insn_get_immediate(); relative branches (e8/e9/0f 8x) ignore 66 (f64). */
 static int immediate(struct dstate *s, struct insn *insn, int map, uint8_t op,
 		     uint8_t attr, uint8_t reg)
@@ -269,6 +276,7 @@ static int immediate(struct dstate *s, struct insn *insn, int map, uint8_t op,
 	    s->pos + n + second > X86_MAX_INSN_SIZE)
 		return -1;
 	insn->imm_size = n;
+	insn->imm_offset = (unsigned int)s->pos;
 	insn->immediate = n ? read_imm(s->p + s->pos, n) : 0;
 	s->pos += n + second;
 	return 0;
@@ -286,7 +294,7 @@ int insn_decode(struct insn *insn, const uint8_t *p, size_t avail)
 	attr = attr_of(&s, map, op);
 	if (attr & A_INV)
 		return -1;
-	if ((attr & A_M) && modrm(&s, &reg))
+	if ((attr & A_M) && modrm(&s, insn, &reg))
 		return -1;
 	if (immediate(&s, insn, map, op, attr, reg))
 		return -1;

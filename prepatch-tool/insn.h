@@ -2,7 +2,8 @@
 /*
  * insn.h - x86-64 instruction length decoder: the subset of the kernel's
  * insn_decode_kernel() (arch/x86/lib/insn.c) that alternative.c needs:
- * total length, opcode bytes and the immediate (for rel32 targets).
+ * total length, first prefix, opcode bytes, and where the displacement
+ * and the immediate are (6.12's apply_relocation() rewrites both).
  */
 #ifndef RUND_PREPATCH_INSN_H
 #define RUND_PREPATCH_INSN_H
@@ -15,11 +16,24 @@
 struct insn {
 	unsigned int length;
 	unsigned int nprefix;		/* legacy prefixes + REX */
+	uint8_t prefix0;		/* first legacy prefix (prefixes.bytes[0]), 0 if none */
 	uint8_t opcode[3];		/* opcode bytes as in struct insn.opcode.bytes */
 	unsigned int opcode_len;
 	int64_t immediate;		/* sign-extended first immediate */
 	unsigned int imm_size;
+	unsigned int imm_offset;	/* insn_offset_immediate() */
+	int64_t displacement;		/* sign-extended */
+	unsigned int disp_size;
+	unsigned int disp_offset;	/* insn_offset_displacement() */
+	uint8_t has_modrm;
+	uint8_t modrm;
 };
+
+/* insn_rip_relative(): ModRM with mod 0, r/m 5 (64-bit mode). */
+static inline int insn_rip_relative(const struct insn *insn)
+{
+	return insn->has_modrm && (insn->modrm & 0xc7) == 0x05;
+}
 
 /*
  * Decode the instruction at @p, of which @avail bytes are readable (the

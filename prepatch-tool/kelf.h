@@ -39,6 +39,7 @@ struct kelf {
 	size_t nsec;
 	struct ksec *sec;	/* indexed by ELF section index */
 	const struct ksec *symtab;
+	const struct layout *layout;	/* set by kversion_read() */
 };
 
 int kelf_open(struct kelf *k, const char *path, struct diag *d);

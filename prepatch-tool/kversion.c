@@ -2,18 +2,17 @@
 /*
  * kversion.c - read and check linux_banner (see kversion.h).
  *
- * rund-prepatch mirrors the 6.1 arch/x86/kernel/alternative.c exactly, so
- * any other release is refused: its table layouts or patching order may
- * differ (struct alt_instr, for one, changed after 6.1).
+ * rund-prepatch mirrors arch/x86/kernel/alternative.c of the releases in
+ * layout.c exactly, so any other release is refused: its table layouts or
+ * patching order may differ (struct alt_instr, for one, grew in 6.3).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "kversion.h"
+#include "layout.h"
 
 #define BANNER_PREFIX	"Linux version "
-#define WANT_MAJOR	6
-#define WANT_MINOR	1
 
 int kversion_parse(const char *banner, size_t len, struct kversion *v,
 		   struct diag *d)
@@ -39,13 +38,14 @@ int kversion_parse(const char *banner, size_t len, struct kversion *v,
 	if (sscanf(v->release, "%u.%u.%u%n", &v->major, &v->minor, &v->sub, &used) != 3 &&
 	    sscanf(v->release, "%u.%u%n", &v->major, &v->minor, &used) != 2)
 		return diag_set(d, "cannot parse kernel release \"%s\"", v->release);
-	if (v->major != WANT_MAJOR || v->minor != WANT_MINOR)
-		return diag_set(d, "kernel version %s is not 6.1.x (only Linux 6.1 is supported)",
-				v->release);
+	v->layout = layout_find(v->major, v->minor);
+	if (!v->layout)
+		return diag_set(d, "kernel version %s: unknown boot-patching layout (rund-prepatch knows %s)",
+				v->release, layout_names());
 	return 0;
 }
 
-int kversion_read(const struct kelf *k, struct kversion *v, struct diag *d)
+int kversion_read(struct kelf *k, struct kversion *v, struct diag *d)
 {
 	const uint8_t *p;
 	uint64_t va, size;
@@ -58,5 +58,9 @@ int kversion_read(const struct kelf *k, struct kversion *v, struct diag *d)
 	if (!p)
 		return diag_set(d, "linux_banner (0x%llx, %llu bytes) is not inside a section with file contents",
 				(unsigned long long)va, (unsigned long long)size);
-	return kversion_parse((const char *)p, size, v, d);
+	if (kversion_parse((const char *)p, size, v, d) ||
+	    layout_check(k, v->layout, d))
+		return -1;
+	k->layout = v->layout;
+	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "kelf.h"
+#include "layout.h"
 
 #define KVERSION_MAX 65	/* struct new_utsname.release is 65 bytes */
 
@@ -18,10 +19,14 @@ struct kversion {
 	char release[KVERSION_MAX];	/* UTS_RELEASE, e.g. "6.1.192-rund" */
 	char banner[256];		/* linux_banner without the newline */
 	unsigned int major, minor, sub;
+	const struct layout *layout;	/* layout.c row of major.minor */
 };
 
-/* Read linux_banner via .symtab into @v; fail unless the release is 6.1.x. */
-int kversion_read(const struct kelf *k, struct kversion *v, struct diag *d);
+/*
+ * Read linux_banner via .symtab into @v and set @k->layout; fail unless
+ * the release has a known layout and @k's tables have its shape.
+ */
+int kversion_read(struct kelf *k, struct kversion *v, struct diag *d);
 
 /* Parse a banner string (exposed for unit tests). */
 int kversion_parse(const char *banner, size_t len, struct kversion *v,

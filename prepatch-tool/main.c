@@ -6,8 +6,8 @@
  *   rund-prepatch apply --caps CAPS -o OUT VMLINUX      (cmd_apply.c)
  *   rund-prepatch calibrate [-o CAPS] VMLINUX CONSOLE   (cmd_calibrate.c)
  *
- * scan: validates VMLINUX (ELF64 x86-64 ET_EXEC, Linux 6.1.x from
- * linux_banner), walks every boot-time patch site table that
+ * scan: validates VMLINUX (ELF64 x86-64 ET_EXEC, Linux 6.1.x or 6.12.x from
+ * linux_banner, tables of that layout), walks every boot-time patch site table that
  * alternative_instructions() (arch/x86/kernel/alternative.c) consumes and
  * prints per kind the number of entries, of sites, and of sites whose
  * target is out of range.  Any bad input, including a single out-of-range
@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		"usage: rund-prepatch scan [--json] VMLINUX\n"
 		"       rund-prepatch apply --caps CAPS -o OUT VMLINUX\n"
 		"       rund-prepatch calibrate [-o CAPS] VMLINUX CONSOLE_LOG\n"
-		"  scan       list the boot-time text patch sites of a Linux 6.1 x86-64 vmlinux\n"
+		"  scan       list the boot-time text patch sites of a Linux 6.1 or 6.12 x86-64 vmlinux\n"
 		"  apply      pre-patch VMLINUX for the CPU described by CAPS (caps.h: format)\n"
 		"  calibrate  CAPS from the console of a boot with patches/guest\n"
 		"exit: 0 ok, 1 usage, 2 bad input (one message on stderr, nothing on stdout)\n");
@@ -65,11 +65,14 @@ static void print_text(const char *path, const struct scan_result *r)
 	printf("file:    %s\n", path);
 	printf("kernel:  %s\n", r->ver.release);
 	printf("banner:  %s\n", r->ver.banner);
+	printf("layout:  %s\n", r->ver.layout->name);
 	printf("%-13s %-19s %8s %8s %12s  %s\n", "kind", "section", "entries",
 	       "sites", "out_of_range", "applied by");
 	for (i = 0; i < nr_site_kinds; i++) {
 		const struct site_stats *st = &r->st[i];
 
+		if (!st->kind)
+			continue;
 		if (!st->present) {
 			printf("%-13s %-19s %8s %8s %12s  %s()\n", st->kind->name,
 			       st->kind->sec, "-", "-", "-", st->kind->consumer);
@@ -92,11 +95,15 @@ static int print_json(const char *path, const struct scan_result *r)
 	json_object_object_add(root, "file", json_object_new_string(path));
 	json_object_object_add(kern, "release", json_object_new_string(r->ver.release));
 	json_object_object_add(kern, "banner", json_object_new_string(r->ver.banner));
+	json_object_object_add(kern, "layout", json_object_new_string(r->ver.layout->name));
 	json_object_object_add(root, "kernel", kern);
 	for (i = 0; i < nr_site_kinds; i++) {
 		const struct site_stats *st = &r->st[i];
-		json_object *o = json_object_new_object();
+		json_object *o;
 
+		if (!st->kind)
+			continue;
+		o = json_object_new_object();
 		json_object_object_add(o, "kind", json_object_new_string(st->kind->name));
 		json_object_object_add(o, "section", json_object_new_string(st->kind->sec));
 		json_object_object_add(o, "present", json_object_new_boolean(st->present));

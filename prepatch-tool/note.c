@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "alternative.h"
 #include "note.h"
 #include "sites.h"
 
@@ -32,12 +33,6 @@ void sha256(const uint8_t *p, uint64_t len, uint8_t out[32])
 	EVP_Digest(p, len, out, &n, EVP_sha256(), NULL);
 }
 
-static int mark_type(const struct site *s, void *arg)
-{
-	((uint8_t *)arg)[s->type] = 1;
-	return 0;
-}
-
 /* pv entries: live_state() in the guest patch lists the same set. */
 static int desc_pv(const struct image *im, const struct caps *caps, uint64_t text,
 		   uint8_t *desc, struct diag *d)
@@ -46,7 +41,7 @@ static int desc_pv(const struct image *im, const struct caps *caps, uint64_t tex
 	uint32_t npv = 0;
 	unsigned int t;
 
-	if (sites_for_each(im->k, site_kind_by_name("paravirt"), mark_type, used, d))
+	if (alternative_pv_used(im->k, used, d))
 		return -1;
 	for (t = 0; t < 256; t++) {
 		const struct caps_pv *pv = &caps->pv[t];

@@ -2,27 +2,33 @@
 /*
  * sites.c - the table of boot-time text patch site kinds and the walker
  * (see sites.h).  Rows are in the order alternative_instructions()
- * (arch/x86/kernel/alternative.c, 6.1) applies them.
+ * (arch/x86/kernel/alternative.c, 6.1 and 6.12) applies them.
  */
 #include <string.h>
 
 #include "sites.h"
 
 /*
- * struct alt_instr (arch/x86/include/asm/alternative.h), __packed, 12 bytes:
+ * struct alt_instr (arch/x86/include/asm/alternative.h), __packed.
+ * 6.1, 12 bytes:
  *	s32 instr_offset;	 0  self-relative to &instr_offset
  *	s32 repl_offset;	 4  self-relative to &repl_offset
  *	u16 cpuid;		 8  feature bit, bit 15 = ALTINSTR_FLAG_INV
  *	u8  instrlen;		10
  *	u8  replacementlen;	11
+ * 6.12, 14 bytes (6.3 widened cpuid to ft_flags):
+ *	s32 instr_offset;	 0
+ *	s32 repl_offset;	 4
+ *	u32 cpuid:16, flags:16;	 8  flags: ALT_FLAG_NOT, ALT_FLAG_DIRECT_CALL
+ *	u8  instrlen;		12
+ *	u8  replacementlen;	13
  * Emitted by ALTINSTR_ENTRY(); read by apply_alternatives().
  */
-#define ALT_ENTRY_SIZE		12
 #define ALT_INSTR_OFFSET	0
 #define ALT_REPL_OFFSET		4
-#define ALT_CPUID		8
-#define ALT_INSTRLEN		10
-#define ALT_REPLLEN		11
+#define ALT_FT			8
+#define ALT61_INSTRLEN		10
+#define ALT612_INSTRLEN		12
 
 /*
  * struct paravirt_patch_site (arch/x86/include/asm/paravirt_types.h), 16
@@ -42,13 +48,29 @@
 #define THUNK_CALL_SIZE		5
 
 /* apply_alternatives(): instr = (u8 *)&a->instr_offset + a->instr_offset. */
-static void decode_alt(const uint8_t *e, uint64_t va, struct site *s)
+static void decode_alt_offsets(const uint8_t *e, uint64_t va, unsigned int lens,
+			       struct site *s)
 {
 	s->target = va + ALT_INSTR_OFFSET + (int64_t)get_s32(e + ALT_INSTR_OFFSET);
 	s->repl = va + ALT_REPL_OFFSET + (int64_t)get_s32(e + ALT_REPL_OFFSET);
-	s->cpuid = get_u16(e + ALT_CPUID);
-	s->len = e[ALT_INSTRLEN];
-	s->repl_len = e[ALT_REPLLEN];
+	s->len = e[lens];
+	s->repl_len = e[lens + 1];
+}
+
+static void decode_alt61(const uint8_t *e, uint64_t va, struct site *s)
+{
+	uint16_t cpuid = get_u16(e + ALT_FT);
+
+	decode_alt_offsets(e, va, ALT61_INSTRLEN, s);
+	s->feature = cpuid & (uint16_t)~ALT_FLAGS_61_INV;
+	s->alt_flags = cpuid & ALT_FLAGS_61_INV ? ALT_FLAG_NOT : 0;
+}
+
+static void decode_alt612(const uint8_t *e, uint64_t va, struct site *s)
+{
+	decode_alt_offsets(e, va, ALT612_INSTRLEN, s);
+	s->feature = get_u16(e + ALT_FT);
+	s->alt_flags = get_u16(e + ALT_FT + 2);
 }
 
 /* apply_paravirt(): p->instr is an absolute (linked) address. */
@@ -60,14 +82,20 @@ static void decode_para(const uint8_t *e, uint64_t va, struct site *s)
 	s->len = e[PARA_LEN];
 }
 
-/* apply_retpolines()/apply_returns(): addr = (void *)s + *s. */
+/*
+ * apply_retpolines()/apply_returns(), and callthunks_patch_builtin_calls()
+ * (6.12: a direct CALL): addr = (void *)s + *s.
+ */
 static void decode_thunk_site(const uint8_t *e, uint64_t va, struct site *s)
 {
 	s->target = va + (int64_t)get_s32(e);
 	s->len = THUNK_CALL_SIZE;
 }
 
-/* apply_ibt_endbr(): addr = (void *)s + *s, 4 bytes of ENDBR. */
+/*
+ * apply_ibt_endbr() (6.1), apply_seal_endbr() (6.12): addr = (void *)s + *s,
+ * 4 bytes of ENDBR.
+ */
 static void decode_endbr(const uint8_t *e, uint64_t va, struct site *s)
 {
 	s->target = va + (int64_t)get_s32(e);
@@ -93,8 +121,10 @@ static const char *check_alt(const struct kelf *k, const struct site *s)
 {
 	const struct ksec *sec;
 
-	if ((s->cpuid & ~ALTINSTR_FLAG_INV) >= X86_NR_FEATURES)
+	if (s->feature >= X86_NR_FEATURES)
 		return "feature bit beyond (NCAPINTS + NBUGINTS) * 32";
+	if (s->alt_flags & ~(ALT_FLAG_NOT | ALT_FLAG_DIRECT_CALL))
+		return "unknown alt_instr flags";
 	if (s->len > MAX_PATCH_LEN)
 		return "instrlen larger than MAX_PATCH_LEN";
 	if (s->repl_len > s->len)
@@ -116,11 +146,14 @@ static const char *check_para(const struct kelf *k, const struct site *s)
 	return NULL;
 }
 
+#define ALL_LAYOUTS	(LAYOUT_6_1 | LAYOUT_6_12)
+
 const struct site_kind site_kinds[] = {
 	{
 		.name = "paravirt",
 		.sec = ".parainstructions",
 		.entsize = PARA_ENTRY_SIZE,
+		.layouts = LAYOUT_6_1,
 		.consumer = "apply_paravirt",
 		.decode = decode_para,
 		.check = check_para,
@@ -129,6 +162,7 @@ const struct site_kind site_kinds[] = {
 		.name = "retpolines",
 		.sec = ".retpoline_sites",
 		.entsize = sizeof(int32_t),
+		.layouts = ALL_LAYOUTS,
 		.consumer = "apply_retpolines",
 		.decode = decode_thunk_site,
 	},
@@ -136,29 +170,59 @@ const struct site_kind site_kinds[] = {
 		.name = "returns",
 		.sec = ".return_sites",
 		.entsize = sizeof(int32_t),
+		.layouts = ALL_LAYOUTS,
 		.consumer = "apply_returns",
 		.decode = decode_thunk_site,
 	},
 	{
 		.name = "alternatives",
 		.sec = ".altinstructions",
-		.entsize = ALT_ENTRY_SIZE,
+		.entsize = 12,
+		.layouts = LAYOUT_6_1,
 		.required = true,
 		.consumer = "apply_alternatives",
-		.decode = decode_alt,
+		.decode = decode_alt61,
 		.check = check_alt,
+	},
+	{
+		.name = "alternatives",
+		.sec = ".altinstructions",
+		.entsize = 14,
+		.layouts = LAYOUT_6_12,
+		.required = true,
+		.consumer = "apply_alternatives",
+		.decode = decode_alt612,
+		.check = check_alt,
+	},
+	{
+		.name = "callthunks",
+		.sec = ".call_sites",
+		.entsize = sizeof(int32_t),
+		.layouts = LAYOUT_6_12,
+		.consumer = "callthunks_patch_builtin_calls",
+		.decode = decode_thunk_site,
 	},
 	{
 		.name = "ibt_endbr",
 		.sec = ".ibt_endbr_seal",
 		.entsize = sizeof(int32_t),
+		.layouts = LAYOUT_6_1,
 		.consumer = "apply_ibt_endbr",
+		.decode = decode_endbr,
+	},
+	{
+		.name = "ibt_endbr",
+		.sec = ".ibt_endbr_seal",
+		.entsize = sizeof(int32_t),
+		.layouts = LAYOUT_6_12,
+		.consumer = "apply_seal_endbr",
 		.decode = decode_endbr,
 	},
 	{
 		.name = "smp_locks",
 		.sec = ".smp_locks",
 		.entsize = sizeof(int32_t),
+		.layouts = ALL_LAYOUTS,
 		.consumer = "alternatives_smp_lock",
 		.decode = decode_lock,
 	},
@@ -166,12 +230,17 @@ const struct site_kind site_kinds[] = {
 
 const size_t nr_site_kinds = sizeof(site_kinds) / sizeof(site_kinds[0]);
 
-const struct site_kind *site_kind_by_name(const char *name)
+static bool in_layout(const struct kelf *k, const struct site_kind *kind)
+{
+	return k->layout && (kind->layouts & k->layout->id);
+}
+
+const struct site_kind *site_kind_by_name(const struct kelf *k, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < nr_site_kinds; i++)
-		if (!strcmp(site_kinds[i].name, name))
+		if (in_layout(k, &site_kinds[i]) && !strcmp(site_kinds[i].name, name))
 			return &site_kinds[i];
 	return NULL;
 }
@@ -298,8 +367,10 @@ int sites_validate(const struct kelf *k, struct site_stats *st, struct diag *d)
 {
 	size_t i;
 
-	for (i = 0; i < nr_site_kinds; i++)
-		if (sites_scan(k, &site_kinds[i], &st[i], d))
+	for (i = 0; i < nr_site_kinds; i++) {
+		memset(&st[i], 0, sizeof(st[i]));
+		if (in_layout(k, &site_kinds[i]) && sites_scan(k, &site_kinds[i], &st[i], d))
 			return -1;
+	}
 	return check_ranges(st, d);
 }

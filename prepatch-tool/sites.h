@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sites.h - enumerate the places where Linux 6.1 x86-64 rewrites its own
- * text at boot, from the tables the linker collected in vmlinux.
+ * sites.h - enumerate the places where Linux 6.1 or 6.12 x86-64 rewrites
+ * its own text at boot, from the tables the linker collected in vmlinux.
  *
  * Each kind of site is one row of site_kinds[] (sites.c), in the style of
  * the special_entry table in tools/objtool/special.c: section name, entry
- * size and a decoder that turns one raw entry into a struct site holding
- * absolute kernel virtual addresses.
+ * size, the layouts (layout.h) that have it, and a decoder that turns one
+ * raw entry into a struct site holding absolute kernel virtual addresses.
  */
 #ifndef RUND_PREPATCH_SITES_H
 #define RUND_PREPATCH_SITES_H
@@ -17,13 +17,20 @@
 
 #include "diag.h"
 #include "kelf.h"
+#include "layout.h"
 
-/* arch/x86/include/asm/cpufeatures.h (6.1): NCAPINTS 22, NBUGINTS 2. */
+/* arch/x86/include/asm/cpufeatures.h (6.1 and 6.12): NCAPINTS 22, NBUGINTS 2. */
 #define X86_NCAPINTS		22
 #define X86_NBUGINTS		2
 #define X86_NR_FEATURES		((X86_NCAPINTS + X86_NBUGINTS) * 32)
-/* arch/x86/include/asm/alternative.h: bit 15 of alt_instr.cpuid = "patch if NOT set". */
-#define ALTINSTR_FLAG_INV	(1u << 15)
+/*
+ * struct site.alt_flags, with 6.12's values (asm/alternative.h): patch if
+ * the feature is NOT set (6.1: bit 15 of cpuid, ALTINSTR_FLAG_INV), and
+ * turn "call BUG_func" into a direct call to the pv_ops slot's target.
+ */
+#define ALT_FLAG_NOT		(1u << 0)
+#define ALT_FLAG_DIRECT_CALL	(1u << 1)
+#define ALT_FLAGS_61_INV	(1u << 15)	/* 6.1's cpuid bit 15 */
 /* arch/x86/kernel/alternative.c: MAX_PATCH_LEN (255-1), size of insn_buff[]. */
 #define MAX_PATCH_LEN		(255 - 1)
 
@@ -35,7 +42,8 @@ struct site {
 	uint32_t len;		/* bytes at target the kernel may rewrite */
 	uint64_t repl;		/* alternatives: replacement address */
 	uint32_t repl_len;	/* alternatives: replacement length */
-	uint16_t cpuid;		/* alternatives: feature bit | ALTINSTR_FLAG_INV */
+	uint16_t feature;	/* alternatives: X86_FEATURE_* or X86_BUG_* bit */
+	uint16_t alt_flags;	/* alternatives: ALT_FLAG_* */
 	uint8_t type;		/* paravirt: paravirt_patch_site.type (pv_ops slot) */
 	bool padding;		/* zero entry the kernel skips (.smp_locks page pad) */
 };
@@ -44,7 +52,8 @@ struct site_kind {
 	const char *name;	/* short name used in output */
 	const char *sec;	/* section holding the table */
 	unsigned int entsize;	/* bytes per entry */
-	bool required;		/* present in every x86-64 6.1 vmlinux */
+	unsigned int layouts;	/* enum layout_id bits that have this table */
+	bool required;		/* present in every x86-64 vmlinux of those */
 	const char *consumer;	/* kernel function walking the table */
 	/* Decode the entry at @ent (whose address is @va) into @s. */
 	void (*decode)(const uint8_t *ent, uint64_t va, struct site *s);
@@ -58,7 +67,8 @@ struct site_kind {
 extern const struct site_kind site_kinds[];
 extern const size_t nr_site_kinds;
 
-const struct site_kind *site_kind_by_name(const char *name);
+/* Row @name for @k's layout, or NULL when that layout has no such table. */
+const struct site_kind *site_kind_by_name(const struct kelf *k, const char *name);
 
 /*
  * Call @fn for each entry of @kind's table (padding included, see
@@ -77,7 +87,7 @@ const char *site_problem(const struct kelf *k, const struct site_kind *kind,
 
 /* Result of scanning one table. */
 struct site_stats {
-	const struct site_kind *kind;
+	const struct site_kind *kind;	/* NULL: row not in the image's layout */
 	bool present;
 	uint64_t sec_addr, sec_size;
 	size_t entries;		/* table entries, padding included */
@@ -91,8 +101,9 @@ int sites_scan(const struct kelf *k, const struct site_kind *kind,
 	       struct site_stats *st, struct diag *d);
 
 /*
- * sites_scan() every kind into st[0..nr_site_kinds); -1 with @d naming the
- * first out-of-range entry if any.
+ * sites_scan() every kind of @k's layout into st[0..nr_site_kinds) (rows
+ * of other layouts get kind NULL); -1 with @d naming the first
+ * out-of-range entry if any.
  */
 int sites_validate(const struct kelf *k, struct site_stats *st, struct diag *d);
 

@@ -8,9 +8,17 @@ rodata_bytes/rodata_pages: read-only data (allocated, not writable, not
 executable, outside init; .smp_locks is freed after an SMP boot);
 other_text_bytes/other_text_pages: differing text bytes outside the
 allow-list of runtime text changes that rund-prepatch does not pre-apply:
-  jump_label  __jump_table sites (static keys flipped during boot)
-  static_call .static_call_sites and __SCT__ trampolines (static_call_init
-              and later static_call_update)
+  jump_label    __jump_table sites (static keys flipped during boot)
+  static_call   .static_call_sites and __SCT__ trampolines (static_call_init
+                and later static_call_update)
+  runtime_const runtime_ptr_* / runtime_shift_* sites (6.12: the dentry hash
+                table's address and shift, USER_PTR_MAX, known only at boot)
+  ftrace        __mcount_loc sites: ftrace_init() turns each "call __fentry__"
+                into a NOP unless the build did (FTRACE_MCOUNT_USE_CC, as in
+                Debian's kernels); reported apart, never pre-applied, because
+                ftrace_init() refuses a site that is not the call it expects
+An allow-listed class wins over a patch-site class for the same byte: what
+the later writer leaves is what stays.
 Per-section and per-class detail follows on stderr.  Pages are 4 KiB
 pages of the kernel's virtual address space."""
 import struct
@@ -49,6 +57,17 @@ def symbols(path):
     return s
 
 
+def release(f, secs, sym):
+    """(major, minor) from linux_banner."""
+    a = sym['linux_banner']
+    for n, fl, ad, off, sz in secs:
+        if ad <= a < ad + sz:
+            b = f[off + a - ad:off + a - ad + 64].split(b'\0')[0].decode()
+            major, minor = b.split()[2].split('.')[:2]
+            return int(major), int(minor.split('-')[0].split('+')[0])
+    return 0, 0
+
+
 def table(f, secs, name, esz):
     for n, fl, ad, off, sz in secs:
         if n == name:
@@ -74,9 +93,14 @@ def classes(f, secs, sym):
 
     def mark(a, n, c):
         for k in range(n):
-            cls.setdefault(a + k, c)
-    for va, e in table(f, secs, '.altinstructions', 12):
-        io, ro, cpuid, ln, rl = struct.unpack('<iiHBB', e)
+            if c in ALLOWED:
+                cls[a + k] = c
+            else:
+                cls.setdefault(a + k, c)
+    # struct alt_instr: 12 bytes in 6.1, 14 since 6.3 (u32 ft_flags)
+    alt = '<iiHBB' if release(f, secs, sym) < (6, 3) else '<iiIBB'
+    for va, e in table(f, secs, '.altinstructions', struct.calcsize(alt)):
+        io, ro, ft, ln, rl = struct.unpack(alt, e)
         mark(va + io, ln, 'alternatives')
     for va, e in table(f, secs, '.parainstructions', 16):
         a, t, ln = struct.unpack_from('<QBB', e)
@@ -97,10 +121,19 @@ def classes(f, secs, sym):
     for n, a in sym.items():
         if n.startswith('__SCT__'):
             mark(a, 8, 'static_call')
+    for n, fl, ad, off, sz in secs:
+        for prefix, width in (('runtime_ptr_', 8), ('runtime_shift_', 1)):
+            if n.startswith(prefix):
+                for va, e in table(f, secs, n, 4):
+                    o, = struct.unpack('<i', e)
+                    mark(va + o, width, 'runtime_const')
+    for va, e in range_entries(f, secs, sym, '__start_mcount_loc', '__stop_mcount_loc', 8):
+        a, = struct.unpack('<Q', e)
+        mark(a, 5, 'ftrace')
     return cls
 
 
-ALLOWED = ('jump_label', 'static_call')
+ALLOWED = ('jump_label', 'static_call', 'runtime_const', 'ftrace')
 
 
 def main():
@@ -151,4 +184,5 @@ def main():
               totals['other'][0], len(totals['other'][1])))
 
 
-main()
+if __name__ == '__main__':
+    main()

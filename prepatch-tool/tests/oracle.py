@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """oracle.py caps VMLINUX WORD > CAPS
        write a CAPS file: every cap/bug word = WORD (hex), pv_ops slots as
-       initialised in the image's pv_ops (the native targets), lock smp.
+       initialised in the image's pv_ops (the native targets), lock smp;
+       the slots .parainstructions uses (6.1), or all of them (6.12).
    oracle.py check VMLINUX CAPS OUT
        independent re-implementation of Linux 6.1 apply_paravirt() and
        apply_alternatives() (CALL fix-up, recompute_jump(), 0x90 padding)
@@ -85,8 +86,14 @@ def cmd_caps(path, word):
     for i in range(2):
         print('bug %d %s' % (i, word))
     print('lock smp')
-    types = sorted({ent[8] for _, ent in e.table('.parainstructions', 16)})
     pv = e.sym['pv_ops']
+    if e.table('.parainstructions', 16):
+        types = sorted({ent[8] for _, ent in e.table('.parainstructions', 16)})
+    else:   # 6.12: paravirt through alternatives; every slot of pv_ops
+        out = subprocess.run(['nm', '-S', path], capture_output=True, text=True).stdout
+        size = [int(ln.split()[1], 16) for ln in out.split('\n')
+                if ln.endswith(' pv_ops') and len(ln.split()) == 4][0]
+        types = range(size // 8)
     for t in types:
         target, = struct.unpack('<Q', e.get(pv + 8 * t, 8))
         print('pv %d %s' % (t, e.name_at[target] if target else 'null'))

@@ -14,7 +14,12 @@
 # 3. bad inputs: each must exit 2 with one message on stderr naming the
 #    file and the problem, and nothing on stdout; apply must not write OUT.
 #
-# RUND_VMLINUX / RUND_VMLINUX_DEBUG override the vmlinux paths.
+# 2b. the same on a 6.12 vmlinux (build/linux-6.12-debug, tier 2): layout 6.12,
+#    table sizes, the decoder against objdump, apply, and the refusals that
+#    only 6.12 has.  Byte-exactness on 6.12 is shown by real boots
+#    (bench/prepatch), as there is no independent 6.12 oracle here.
+#
+# RUND_VMLINUX / RUND_VMLINUX_DEBUG / RUND_VMLINUX_612 override the vmlinux paths.
 set -u
 
 BUILD=${1:?usage: tests/run.sh BUILD}
@@ -25,6 +30,7 @@ UNIT=$BUILD/tests/unit
 INSNCHECK=$BUILD/tests/insncheck
 VMLINUX=${RUND_VMLINUX:-$HERE/../../build/linux/vmlinux}
 VMLINUX_DEBUG=${RUND_VMLINUX_DEBUG:-$HERE/../../build/linux-debug/vmlinux}
+VMLINUX_612=${RUND_VMLINUX_612:-$HERE/../../build/linux-6.12-debug/vmlinux}
 
 T=$(mktemp -d /tmp/rund-prepatch-test.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -405,10 +411,70 @@ boot_tests() {
 	done
 }
 
+# The 6.12 layout on a real 6.12 vmlinux.
+real612_tests() {
+	local label=$1 v=$2 asz csz w
+	if [ ! -f "$v" ]; then
+		skip "$label: scan real 6.12 vmlinux" "$v not built (scripts/kernel/build.sh debug 6.12)"
+		return
+	fi
+	scan "$v"
+	if [ "$rc" -eq 0 ] && [ ! -s "$T/err" ] && grep -qE '^kernel: +6\.12\.[0-9]+' "$T/out" &&
+	   grep -qE '^layout: +6\.12$' "$T/out"; then
+		pass "$label: scan exits 0, release 6.12.x, layout 6.12"
+	else
+		fail "$label: scan exits $rc"; diag <"$T/err"; diag <"$T/out"; return
+	fi
+	diag <"$T/out"
+	asz=$(secfield "$v" .altinstructions size)
+	csz=$(secfield "$v" .call_sites size)
+	[ -n "$asz" ] && [ $((asz % 14)) -eq 0 ] && [ "$(column alternatives entries)" = $((asz / 14)) ] &&
+		pass "$label: alternatives = .altinstructions size $asz / 14 = $((asz / 14))" ||
+		fail "$label: alternatives $(column alternatives entries) != $asz / 14"
+	[ -z "$(column paravirt entries)" ] && [ -z "$(secfield "$v" .parainstructions size)" ] &&
+		pass "$label: no .parainstructions, no paravirt row" ||
+		fail "$label: paravirt row or .parainstructions on 6.12"
+	if [ -n "$csz" ]; then
+		[ "$(column callthunks entries)" = $((csz / 4)) ] &&
+			pass "$label: callthunks = .call_sites size $csz / 4" ||
+			fail "$label: callthunks $(column callthunks entries) != $csz / 4"
+	else
+		[ "$(column callthunks entries)" = - ] &&
+			pass "$label: no .call_sites, callthunks shown as -" ||
+			fail "$label: callthunks row wrong without .call_sites"
+	fi
+	command -v objdump >/dev/null && decoder_tests "$label" "$v"
+	for w in 00000000 ffffffff; do
+		python3 "$HERE/oracle.py" caps "$v" $w >"$T/r$w.caps"
+		"$BIN" apply --caps "$T/r$w.caps" -o "$T/r$w.out" "$v" >"$T/out" 2>"$T/err"
+		rc=$?
+		if [ $w = ffffffff ] && [ -n "$csz" ]; then
+			# X86_FEATURE_CALL_DEPTH is set: refused, one message, nothing written
+			[ $rc -eq 2 ] && [ ! -e "$T/r$w.out" ] && grep -q "X86_FEATURE_CALL_DEPTH" "$T/err" &&
+				pass "$label: words=$w (CALL_DEPTH set) refused: $(cat "$T/err")" ||
+				{ fail "$label: words=$w with .call_sites: exit $rc"; diag <"$T/err"; }
+			continue
+		fi
+		if [ $rc -ne 0 ]; then
+			fail "$label: apply words=$w exits $rc"; diag <"$T/err"; continue
+		fi
+		diag <"$T/out"
+		grep -qE '^alternatives +[0-9]+ +[0-9]+ +0$' "$T/out" &&
+		   ! grep -q '^paravirt' "$T/out" &&
+			pass "$label: apply words=$w: 6.12 passes, alternatives without warnings" ||
+			fail "$label: apply words=$w pass table"
+		scan "$T/r$w.out"
+		[ "$rc" -eq 0 ] && pass "$label: words=$w output scans clean" ||
+			{ fail "$label: words=$w output scan exits $rc"; diag <"$T/err"; }
+		rm -f "$T/r$w.out"
+	done
+}
+
 real_tests "vmlinux" "$VMLINUX"
 apply_real_tests "vmlinux" "$VMLINUX"
 boot_tests
 real_tests "vmlinux-debug" "$VMLINUX_DEBUG"
+real612_tests "vmlinux-6.12" "$VMLINUX_612"
 
 # --- 3. bad input ----------------------------------------------------------
 "$BIN" >/dev/null 2>&1; rc=$?
@@ -443,7 +509,7 @@ if [ ! -f "$VMLINUX" ]; then
 	for t in truncated-4k truncated-tail section-past-eof no-altinstructions \
 		 odd-altinstructions stripped alt-out-of-range alt-repl-out-of-range \
 		 para-out-of-range \
-		 version-6.2; do
+		 version-6.2 version-6.12-relabelled; do
 		skip "$t" "$VMLINUX not built (make kernel)"
 	done
 else
@@ -511,11 +577,17 @@ else
 	boff=$((bva - rodata + roff))
 	if [ "$(dd if="$VMLINUX" bs=1 skip=$boff count=18 status=none)" = "Linux version 6.1." ]; then
 		printf '2' | dd of="$T/v62" bs=1 seek=$((boff + 16)) conv=notrunc status=none
-		expect_bad "kernel version 6.2" "$T/v62" "kernel version 6.2."
+		expect_bad "kernel version 6.2" "$T/v62" \
+			"kernel version 6.2.$(dd if="$VMLINUX" bs=1 skip=$((boff + 18)) count=3 status=none)"
+		# "6.1.1xx" -> "6.12.xx": a 6.1 image that says it is 6.12
+		cp "$VMLINUX" "$T/v612"
+		printf '2.' | dd of="$T/v612" bs=1 seek=$((boff + 17)) conv=notrunc status=none
+		expect_bad "6.1 image with a 6.12 banner" "$T/v612" \
+			"unknown boot-patching layout: a 6.12 kernel with .parainstructions"
 	else
 		fail "linux_banner not found at file offset $boff"
 	fi
-	rm -f "$T/v62"
+	rm -f "$T/v62" "$T/v612"
 fi
 
 echo "1..$n"

@@ -4,6 +4,7 @@
  * synthetic bytes.  Prints "ok - ..." / "not ok - ..." lines without
  * numbers; tests/run.sh numbers them into its TAP stream.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "../caps.h"
 #include "../insn.h"
 #include "../kversion.h"
+#include "../layout.h"
 #include "../note.h"
 #include "../sites.h"
 
@@ -20,6 +22,14 @@ struct alt_instr {			/* arch/x86/include/asm/alternative.h */
 	int32_t instr_offset;
 	int32_t repl_offset;
 	uint16_t cpuid;
+	uint8_t instrlen;
+	uint8_t replacementlen;
+} __attribute__((packed));
+
+struct alt_instr_612 {			/* 6.12 */
+	int32_t instr_offset;
+	int32_t repl_offset;
+	uint32_t ft_flags;		/* cpuid:16, flags:16 */
 	uint8_t instrlen;
 	uint8_t replacementlen;
 } __attribute__((packed));
@@ -68,15 +78,35 @@ static void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, (uint32_t)(v >> 32));
 }
 
-static const struct site_kind *kind(const char *name)
+/* A kelf that has only a layout: enough for site_kind_by_name(). */
+static const struct site_kind *kind_of(unsigned int major, unsigned int minor,
+				       const char *name)
 {
-	const struct site_kind *k = site_kind_by_name(name);
+	struct kelf k = { .layout = layout_find(major, minor) };
+	const struct site_kind *sk = k.layout ? site_kind_by_name(&k, name) : NULL;
 
-	if (!k) {
-		printf("not ok - site kind %s exists\n", name);
+	if (!sk) {
+		printf("not ok - site kind %s exists in %u.%u\n", name, major, minor);
 		exit(1);
 	}
-	return k;
+	return sk;
+}
+
+static const struct site_kind *kind(const char *name)
+{
+	return kind_of(6, 1, name);
+}
+
+static const struct site_kind *kind612(const char *name)
+{
+	return kind_of(6, 12, name);
+}
+
+static bool kind_in(unsigned int major, unsigned int minor, const char *name)
+{
+	struct kelf k = { .layout = layout_find(major, minor) };
+
+	return site_kind_by_name(&k, name) != NULL;
 }
 
 static void test_sizes(void)
@@ -93,6 +123,17 @@ static void test_sizes(void)
 	   "%s", "s32 tables have 4-byte entries");
 	ok(kind("alternatives")->required && !kind("paravirt")->required,
 	   "%s", "only .altinstructions is required");
+	ok(kind612("alternatives")->entsize == sizeof(struct alt_instr_612) &&
+	   sizeof(struct alt_instr_612) == 14, "%s",
+	   "6.12: alternatives entry size equals sizeof(struct alt_instr) == 14");
+	ok(!kind_in(6, 12, "paravirt") && kind_in(6, 12, "callthunks") &&
+	   !kind_in(6, 1, "callthunks"), "%s",
+	   "6.12 has .call_sites and no .parainstructions, 6.1 the other way round");
+	ok(!strcmp(kind612("ibt_endbr")->consumer, "apply_seal_endbr") &&
+	   !strcmp(kind("ibt_endbr")->consumer, "apply_ibt_endbr"), "%s",
+	   "ENDBR sealing names each release's consumer");
+	ok(!layout_find(6, 6) && !layout_find(6, 10) && layout_find(6, 12)->nop_max == 11 &&
+	   layout_find(6, 1)->nop_max == 8, "%s", "layouts: 6.1 and 6.12 only; ASM_NOP_MAX 8 and 11");
 }
 
 static void test_decode_alt(void)
@@ -104,15 +145,36 @@ static void test_decode_alt(void)
 	put32(e, (uint32_t)-0x100);
 	put32(e + 4, 0x50);
 	e[8] = (9 * 32 + 20) & 0xff;
-	e[9] = ((9 * 32 + 20) | ALTINSTR_FLAG_INV) >> 8;
+	e[9] = ((9 * 32 + 20) | ALT_FLAGS_61_INV) >> 8;
 	e[10] = 6;
 	e[11] = 3;
 	memset(&s, 0, sizeof(s));
 	kind("alternatives")->decode(e, va, &s);
 	ok(s.target == va - 0x100, "%s", "alt target = &instr_offset + instr_offset");
 	ok(s.repl == va + 4 + 0x50, "%s", "alt replacement = &repl_offset + repl_offset");
-	ok(s.cpuid == ((9 * 32 + 20) | ALTINSTR_FLAG_INV), "%s", "alt cpuid incl. inverted flag");
+	ok(s.feature == 9 * 32 + 20 && s.alt_flags == ALT_FLAG_NOT, "%s",
+	   "6.1 alt: cpuid bit 15 (inverted) becomes ALT_FLAG_NOT");
 	ok(s.len == 6 && s.repl_len == 3, "%s", "alt instrlen/replacementlen");
+}
+
+static void test_decode_alt612(void)
+{
+	const uint64_t va = 0xffffffff836ffa00ull;
+	uint8_t e[14];
+	struct site s;
+
+	put32(e, (uint32_t)-0x2000);
+	put32(e + 4, 0x20654);
+	put32(e + 8, (ALT_FLAG_DIRECT_CALL | ALT_FLAG_NOT) << 16 | (3 * 32 + 21));
+	e[12] = 6;
+	e[13] = 5;
+	memset(&s, 0, sizeof(s));
+	kind612("alternatives")->decode(e, va, &s);
+	ok(s.target == va - 0x2000 && s.repl == va + 4 + 0x20654, "%s",
+	   "6.12 alt: self-relative instr and replacement");
+	ok(s.feature == 3 * 32 + 21 && s.alt_flags == (ALT_FLAG_DIRECT_CALL | ALT_FLAG_NOT),
+	   "%s", "6.12 alt: ft_flags = cpuid:16 | flags:16");
+	ok(s.len == 6 && s.repl_len == 5, "%s", "6.12 alt: instrlen at 12, replacementlen at 13");
 }
 
 static void test_decode_para(void)
@@ -180,9 +242,13 @@ static void test_banner(void)
 	banner("Linux version 6.1.192-rund+ (rund@rund) (gcc) #1 SMP rund\n", 1,
 	       "6.1.192-rund+", NULL);
 	banner("Linux version 6.1.0 (x@y) #1\n", 1, "6.1.0", NULL);
-	banner("Linux version 6.10.3 (x@y) #1\n", 0, NULL, "kernel version 6.10.3 is not 6.1.x");
-	banner("Linux version 6.6.58 (x@y) #1\n", 0, NULL, "kernel version 6.6.58 is not 6.1.x");
-	banner("Linux version 5.10.1 (x@y) #1\n", 0, NULL, "is not 6.1.x");
+	banner("Linux version 6.12.118+deb12-amd64 (debian-kernel@lists.debian.org) #1 SMP\n", 1,
+	       "6.12.118+deb12-amd64", NULL);
+	banner("Linux version 6.10.3 (x@y) #1\n", 0, NULL,
+	       "kernel version 6.10.3: unknown boot-patching layout (rund-prepatch knows Linux 6.1 and 6.12)");
+	banner("Linux version 6.6.58 (x@y) #1\n", 0, NULL, "6.6.58: unknown boot-patching layout");
+	banner("Linux version 5.10.1 (x@y) #1\n", 0, NULL, "unknown boot-patching layout");
+	banner("Linux version 6.13.1 (x@y) #1\n", 0, NULL, "unknown boot-patching layout");
 	banner("Linux version foo (x@y) #1\n", 0, NULL, "cannot parse kernel release");
 	banner("Hello world\n", 0, NULL, "does not start with");
 	ok(kversion_parse("Linux version 6.1.1", 19, &v, &d) == -1 &&
@@ -275,6 +341,7 @@ int main(void)
 {
 	test_sizes();
 	test_decode_alt();
+	test_decode_alt612();
 	test_decode_para();
 	test_decode_s32();
 	test_banner();
