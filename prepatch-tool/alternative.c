@@ -631,7 +631,7 @@ static int alt_replace_call(struct patcher *p, const struct site *a, unsigned in
 	if (a->repl_len != CALL_INSN_SIZE || buf[0] != CALL_INSN_OPCODE)
 		return diag_set(p->d, ".altinstructions entry %zu: ALT_FLAG_DIRECT_CALL on a non-call replacement (the kernel would BUG)",
 				a->index);
-	slot = len == 6 ? pv_slot(&p->sym, a->target, instr) : -1;
+	slot = len == 6 && p->sym.bug_func ? pv_slot(&p->sym, a->target, instr) : -1;
 	if (slot < 0)
 		return diag_set(p->d, ".altinstructions entry %zu: ALT_FLAG_DIRECT_CALL at 0x%llx is no call through pv_ops (the kernel would BUG)",
 				a->index, (unsigned long long)a->target);
@@ -918,14 +918,18 @@ static int need_sym(const struct kelf *k, const char *name, uint64_t *v,
 	return 0;
 }
 
-/* pv_ops and what 6.12's alt_replace_call() compares with. */
-static int resolve_pv_ops(const struct kelf *k, struct ksyms *s, struct diag *d)
+/*
+ * pv_ops and what 6.12's alt_replace_call() compares with; all 0 without
+ * CONFIG_PARAVIRT (an ALT_FLAG_DIRECT_CALL site is then an error).
+ */
+static void resolve_pv_ops(const struct kelf *k, struct ksyms *s)
 {
-	if (kelf_symbol(k, "pv_ops", &s->pv_ops, &s->pv_ops_size, d))
-		return diag_set(d, "vmlinux has ALT_FLAG_DIRECT_CALL alternatives but no symbol pv_ops");
-	if (need_sym(k, "BUG_func", &s->bug_func, d) || need_sym(k, "nop_func", &s->nop_func, d))
-		return -1;
-	return 0;
+	struct diag ignore;
+
+	if (kelf_symbol(k, "pv_ops", &s->pv_ops, &s->pv_ops_size, &ignore))
+		s->pv_ops = s->pv_ops_size = 0;
+	s->bug_func = opt_sym(k, "BUG_func");
+	s->nop_func = opt_sym(k, "nop_func");
 }
 
 static int resolve_syms(struct patcher *p, struct diag *d)
@@ -935,8 +939,8 @@ static int resolve_syms(struct patcher *p, struct diag *d)
 
 	if (need_sym(k, "_text", &s->text, d) || need_sym(k, "_etext", &s->etext, d))
 		return -1;
-	if (p->l->id == LAYOUT_6_12 && resolve_pv_ops(k, s, d))
-		return -1;
+	if (p->l->id == LAYOUT_6_12)
+		resolve_pv_ops(k, s);
 	s->paravirt_nop = opt_sym(k, "_paravirt_nop");
 	s->paravirt_bug = opt_sym(k, "paravirt_BUG");
 	s->thunk_array = opt_sym(k, "__x86_indirect_thunk_array");
@@ -995,7 +999,7 @@ static int mark_direct_call(const struct site *s, void *arg)
 	instr = kelf_va_bytes(u->k, s->target, 6, NULL);
 	slot = instr ? pv_slot(&u->sym, s->target, instr) : -1;
 	if (slot < 0)
-		return diag_set(u->d, ".altinstructions entry %zu: ALT_FLAG_DIRECT_CALL at 0x%llx is no call through pv_ops",
+		return diag_set(u->d, ".altinstructions entry %zu: ALT_FLAG_DIRECT_CALL at 0x%llx is no call through pv_ops (or the vmlinux has no pv_ops)",
 				s->index, (unsigned long long)s->target);
 	u->used[slot] = 1;
 	return 0;
@@ -1008,8 +1012,7 @@ int alternative_pv_used(const struct kelf *k, uint8_t used[256], struct diag *d)
 	memset(used, 0, 256);
 	if (k->layout->id == LAYOUT_6_1)
 		return sites_for_each(k, site_kind_by_name(k, "paravirt"), mark_para, &u, d);
-	if (resolve_pv_ops(k, &u.sym, d))
-		return -1;
+	resolve_pv_ops(k, &u.sym);
 	return sites_for_each(k, site_kind_by_name(k, "alternatives"), mark_direct_call, &u, d);
 }
 

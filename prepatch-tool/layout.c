@@ -22,6 +22,7 @@ static const struct layout layouts[] = {
 		.feat_call_depth = 0,
 		.jcc_uses_chosen_thunk = false,
 		.its_thunk_alloc = false,
+		.note_version = 1,
 	},
 	{
 		.id = LAYOUT_6_12,
@@ -34,6 +35,7 @@ static const struct layout layouts[] = {
 		.feat_call_depth = 11 * 32 + 19,
 		.jcc_uses_chosen_thunk = true,
 		.its_thunk_alloc = true,
+		.note_version = 2,
 	},
 };
 

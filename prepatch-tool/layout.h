@@ -45,6 +45,8 @@ struct layout {
 	 * only and points the kernel at __x86_indirect_its_thunk_array.
 	 */
 	bool its_thunk_alloc;
+	/* struct rund_prepatch_desc version of the guest patch (note.h) */
+	unsigned int note_version;
 };
 
 /* The layout of release @major.@minor, or NULL. */

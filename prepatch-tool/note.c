@@ -35,8 +35,9 @@ void sha256(const uint8_t *p, uint64_t len, uint8_t out[32])
 
 /* pv entries: live_state() in the guest patch lists the same set. */
 static int desc_pv(const struct image *im, const struct caps *caps, uint64_t text,
-		   uint8_t *desc, struct diag *d)
+		   struct prepatch_note *n, struct diag *d)
 {
+	uint8_t *desc = n->desc;
 	uint8_t used[256] = { 0 };
 	uint32_t npv = 0;
 	unsigned int t;
@@ -50,8 +51,9 @@ static int desc_pv(const struct image *im, const struct caps *caps, uint64_t tex
 
 		if (!used[t])
 			continue;
-		if (npv == NOTE_PV_MAX)
-			return diag_set(d, "more than %d pv_ops types used", NOTE_PV_MAX);
+		if (npv == n->pv_max)
+			return diag_set(d, "more than %u pv_ops slots used (note version %u)",
+					n->pv_max, n->version);
 		if (!pv->null && kelf_symbol(im->k, pv->sym, &v, &size, d))
 			return -1;
 		e[0] = (uint8_t)t;
@@ -65,18 +67,20 @@ static int desc_pv(const struct image *im, const struct caps *caps, uint64_t tex
 	return 0;
 }
 
-static void build_desc(const struct caps *caps, const uint8_t digest[32], uint8_t *desc)
+static void build_desc(const struct caps *caps, const uint8_t digest[32],
+		       struct prepatch_note *n)
 {
+	uint8_t *desc = n->desc;
 	unsigned int i;
 
-	memset(desc, 0, NOTE_DESC_SIZE);
-	put32(desc + DESC_VERSION, NOTE_VERSION);
+	memset(desc, 0, sizeof(n->desc));
+	put32(desc + DESC_VERSION, n->version);
 	put32(desc + DESC_FILLED, 1);
 	put32(desc + DESC_NWORDS, CAPS_NWORDS);
 	put32(desc + DESC_FLAGS, caps->uniproc ? NOTE_FLAG_UP : 0);
 	for (i = 0; i < CAPS_NWORDS; i++)
 		put32(desc + DESC_WORDS + 4 * i, caps->words[i]);
-	memcpy(desc + DESC_DIGEST, digest, 32);
+	memcpy(desc + DESC_DIGEST(n->pv_max), digest, 32);
 }
 
 struct undo {
@@ -167,17 +171,17 @@ static int fill_reserved(struct image *im, const struct prepatch_note *n,
 
 	if (kelf_symbol(im->k, "rund_prepatch_note", &va, &size, &ignore))
 		return 0;
-	p = image_at(im, va, NOTE_HDR + NOTE_NAME_PAD + NOTE_DESC_SIZE, NULL);
-	if (!p || size != NOTE_HDR + NOTE_NAME_PAD + NOTE_DESC_SIZE)
+	p = image_at(im, va, NOTE_HDR + NOTE_NAME_PAD + n->desc_size, NULL);
+	if (!p || size != NOTE_HDR + NOTE_NAME_PAD + n->desc_size)
 		return diag_set(d, "rund_prepatch_note has size %llu, expected %u: guest patch version mismatch",
 				(unsigned long long)size,
-				(unsigned int)(NOTE_HDR + NOTE_NAME_PAD + NOTE_DESC_SIZE));
-	if (get_u32(p) != NOTE_NAMESZ || get_u32(p + 4) != NOTE_DESC_SIZE ||
+				(unsigned int)(NOTE_HDR + NOTE_NAME_PAD + n->desc_size));
+	if (get_u32(p) != NOTE_NAMESZ || get_u32(p + 4) != n->desc_size ||
 	    get_u32(p + 8) != NOTE_TYPE_DESC || memcmp(p + NOTE_HDR, NOTE_NAME, NOTE_NAMESZ) ||
-	    get_u32(p + NOTE_HDR + NOTE_NAME_PAD) != NOTE_VERSION)
-		return diag_set(d, "rund_prepatch_note is not a version %d rund.prepatch note",
-				NOTE_VERSION);
-	memcpy(p + NOTE_HDR + NOTE_NAME_PAD, n->desc, NOTE_DESC_SIZE);
+	    get_u32(p + NOTE_HDR + NOTE_NAME_PAD) != n->version)
+		return diag_set(d, "rund_prepatch_note is not a version %u rund.prepatch note",
+				n->version);
+	memcpy(p + NOTE_HDR + NOTE_NAME_PAD, n->desc, n->desc_size);
 	return 0;
 }
 
@@ -202,14 +206,14 @@ static int build_blob(const struct caps *caps, struct prepatch_note *n, struct d
 		return diag_set(d, "out of memory");
 	caps_format(caps, f);
 	fclose(f);
-	a1 = NOTE_HDR + NOTE_NAME_PAD + NOTE_DESC_SIZE;
+	a1 = NOTE_HDR + NOTE_NAME_PAD + n->desc_size;
 	a2 = NOTE_HDR + NOTE_NAME_PAD + ((tlen + 1 + 3) & ~(size_t)3);
 	n->blob = calloc(1, a1 + a2);
 	if (!n->blob) {
 		free(text);
 		return diag_set(d, "out of memory");
 	}
-	blob_note(n->blob, NOTE_TYPE_DESC, n->desc, NOTE_DESC_SIZE);
+	blob_note(n->blob, NOTE_TYPE_DESC, n->desc, n->desc_size);
 	blob_note(n->blob + a1, NOTE_TYPE_CAPS, text, (uint32_t)tlen + 1);
 	n->blob_len = a1 + a2;
 	free(text);
@@ -222,15 +226,16 @@ int note_fill(struct image *im, const struct caps *caps, const uint8_t digest[32
 	uint64_t text, size;
 
 	memset(n, 0, sizeof(*n));
+	n->version = im->k->layout->note_version;
+	n->pv_max = n->version == 1 ? NOTE_PV_MAX_V1 : NOTE_PV_MAX_V2;
+	n->desc_size = NOTE_DESC_SIZE(n->pv_max);
 	if (kelf_symbol(im->k, "_text", &text, &size, d))
 		return -1;
-	build_desc(caps, digest, n->desc);
-	if (kelf_section(im->k, ".parainstructions") && desc_pv(im, caps, text, n->desc, d))
+	build_desc(caps, digest, n);
+	if (desc_pv(im, caps, text, n, d) || fill_undo(im, text, n, d))
 		return -1;
-	if (fill_undo(im, text, n, d))
-		return -1;
-	put32(n->desc + DESC_UNDO_LEN, n->undo_len);
-	put32(n->desc + DESC_UNDO_RUNS, n->undo_runs);
+	put32(n->desc + DESC_UNDO_LEN(n->pv_max), n->undo_len);
+	put32(n->desc + DESC_UNDO_RUNS(n->pv_max), n->undo_runs);
 	if (fill_reserved(im, n, d))
 		return -1;
 	return build_blob(caps, n, d);

@@ -3,9 +3,12 @@
  * note.h - the rund.prepatch ELF note and the undo area.
  *
  * Note name "rund.prepatch"; type 1 = struct rund_prepatch_desc of the
- * guest patch (patches/guest, asm/rund_prepatch.h), 668 bytes, all fields
+ * guest patch (patches/guest, asm/rund_prepatch.h), all fields
  * little-endian u32 (pv entries: u16 type, u16 flags, s32 offset from
- * _text); type 2 = the canonical CAPS text, NUL-terminated.
+ * _text); type 2 = the canonical CAPS text, NUL-terminated.  Version 1
+ * (6.1, 668 bytes) has room for 64 pv_ops slots, version 2 (6.12, 1180
+ * bytes) for 128: a 6.12 kernel with Xen PV support patches 80 slots
+ * through alternatives.  layout.c says which version a release uses.
  *
  * rund-prepatch apply always adds a non-allocated SHT_NOTE section
  * ".note.rund.prepatch" holding both notes.  When the vmlinux was built
@@ -29,9 +32,8 @@
 #define NOTE_NAME		"rund.prepatch"
 #define NOTE_TYPE_DESC		1
 #define NOTE_TYPE_CAPS		2
-#define NOTE_VERSION		1
-#define NOTE_PV_MAX		64
-#define NOTE_DESC_SIZE		668	/* sizeof(struct rund_prepatch_desc) */
+#define NOTE_PV_MAX_V1		64
+#define NOTE_PV_MAX_V2		128
 #define NOTE_FLAG_UP		0x1
 #define NOTE_PV_NULL		0x1
 
@@ -43,20 +45,26 @@
 #define DESC_WORDS		16
 #define DESC_NPV		(DESC_WORDS + 4 * CAPS_NWORDS)
 #define DESC_PV			(DESC_NPV + 4)
-#define DESC_UNDO_LEN		(DESC_PV + 8 * NOTE_PV_MAX)
-#define DESC_UNDO_RUNS		(DESC_UNDO_LEN + 4)
-#define DESC_DIGEST		(DESC_UNDO_RUNS + 4)
+#define DESC_UNDO_LEN(pvmax)	(DESC_PV + 8 * (pvmax))
+#define DESC_UNDO_RUNS(pvmax)	(DESC_UNDO_LEN(pvmax) + 4)
+#define DESC_DIGEST(pvmax)	(DESC_UNDO_RUNS(pvmax) + 4)
+/* sizeof(struct rund_prepatch_desc): 668 (version 1), 1180 (version 2) */
+#define NOTE_DESC_SIZE(pvmax)	(DESC_DIGEST(pvmax) + 32)
+#define NOTE_DESC_MAX		NOTE_DESC_SIZE(NOTE_PV_MAX_V2)
 
 struct prepatch_note {
-	uint8_t desc[NOTE_DESC_SIZE];
+	uint32_t version;		/* layout.note_version */
+	uint32_t pv_max;		/* NOTE_PV_MAX_V1 or _V2 */
+	uint32_t desc_size;		/* NOTE_DESC_SIZE(pv_max) */
+	uint8_t desc[NOTE_DESC_MAX];
 	uint32_t undo_len, undo_runs;
 	uint8_t *blob;			/* both notes, as in the section */
 	size_t blob_len;
 };
 
 /*
- * Build the desc for @caps and the image @im (pv entries for every type
- * .parainstructions uses, in ascending order), with @digest (SHA-256 of
+ * Build the desc for @caps and the image @im (pv entries for every pv_ops
+ * slot the image patches, alternative_pv_used(), in ascending order), with @digest (SHA-256 of
  * the input file).  Fills undo area and reserved note in @im when present.
  */
 int note_fill(struct image *im, const struct caps *caps, const uint8_t digest[32],

@@ -42,13 +42,16 @@ def main():
                 d, = struct.unpack('<i', o.get(a + i * esz, 4))
                 later.update(range(a + i * esz + d, a + i * esz + d + n))
     ib, ie = o.sym['__init_begin'], o.sym['__init_end']
-    sites = {'alternatives': [], 'paravirt': []}
-    for va, e in o.table('.altinstructions', 12):
-        io, ro, cpuid, ln, rl = struct.unpack('<iiHBB', e)
+    alt = o.alt_format()
+    sites = {'alternatives': []}
+    for va, e in o.table('.altinstructions', struct.calcsize(alt)):
+        io, ro, ft, ln, rl = struct.unpack(alt, e)
         sites['alternatives'].append((va + io, ln))
-    for va, e in o.table('.parainstructions', 16):
-        a, t, ln = struct.unpack_from('<QBB', e)
-        sites['paravirt'].append((a, ln))
+    if o.table('.parainstructions', 16):   # 6.1; 6.12 patches paravirt as alternatives
+        sites['paravirt'] = []
+        for va, e in o.table('.parainstructions', 16):
+            a, t, ln = struct.unpack_from('<QBB', e)
+            sites['paravirt'].append((a, ln))
     bad = 0
     for kind, lst in sites.items():
         same = skipped = differ = 0

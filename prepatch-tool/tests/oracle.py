@@ -56,6 +56,12 @@ class Elf:
         for n, a in self.sym.items():
             self.name_at.setdefault(a, n)
 
+    def alt_format(self):
+        """struct alt_instr: 12 bytes before 6.3, then 14 (u32 ft_flags)."""
+        b = self.get(self.sym['linux_banner'], 64).split(b'\0')[0].decode()
+        major, minor = (int(x) for x in b.split()[2].split('.')[:2] if x.isdigit())
+        return '<iiHBB' if (major, minor) < (6, 3) else '<iiIBB'
+
     def off(self, va, n=1):
         for ad, off, sz in self.alloc:
             if ad <= va and va + n <= ad + sz:

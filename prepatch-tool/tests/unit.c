@@ -56,6 +56,16 @@ struct rund_prepatch_desc {
 	uint8_t digest[32];
 };
 
+/* patches/guest/6.12: version 2, room for 128 pv_ops slots. */
+struct rund_prepatch_desc_v2 {
+	uint32_t version, filled, nwords, flags;
+	uint32_t words[24];
+	uint32_t npv;
+	struct rund_prepatch_pv pv[128];
+	uint32_t undo_len, undo_runs;
+	uint8_t digest[32];
+};
+
 static int failures;
 
 static void ok(int cond, const char *fmt, const char *arg)
@@ -300,14 +310,22 @@ static void test_insn(void)
 
 static void test_note_layout(void)
 {
-	ok(sizeof(struct rund_prepatch_desc) == NOTE_DESC_SIZE, "%s",
+	ok(sizeof(struct rund_prepatch_desc) == NOTE_DESC_SIZE(NOTE_PV_MAX_V1) &&
+	   NOTE_DESC_SIZE(NOTE_PV_MAX_V1) == 668, "%s",
 	   "note desc size equals the guest patch's struct rund_prepatch_desc (668)");
 	ok(__builtin_offsetof(struct rund_prepatch_desc, words) == DESC_WORDS &&
 	   __builtin_offsetof(struct rund_prepatch_desc, npv) == DESC_NPV &&
 	   __builtin_offsetof(struct rund_prepatch_desc, pv) == DESC_PV &&
-	   __builtin_offsetof(struct rund_prepatch_desc, undo_len) == DESC_UNDO_LEN &&
-	   __builtin_offsetof(struct rund_prepatch_desc, digest) == DESC_DIGEST,
+	   __builtin_offsetof(struct rund_prepatch_desc, undo_len) == DESC_UNDO_LEN(NOTE_PV_MAX_V1) &&
+	   __builtin_offsetof(struct rund_prepatch_desc, digest) == DESC_DIGEST(NOTE_PV_MAX_V1),
 	   "%s", "note desc field offsets equal the guest patch's struct");
+	ok(sizeof(struct rund_prepatch_desc_v2) == NOTE_DESC_SIZE(NOTE_PV_MAX_V2) &&
+	   NOTE_DESC_SIZE(NOTE_PV_MAX_V2) == 1180 &&
+	   __builtin_offsetof(struct rund_prepatch_desc_v2, undo_len) == DESC_UNDO_LEN(NOTE_PV_MAX_V2) &&
+	   __builtin_offsetof(struct rund_prepatch_desc_v2, digest) == DESC_DIGEST(NOTE_PV_MAX_V2),
+	   "%s", "note desc version 2 (6.12: 128 pv slots): 1180 bytes, offsets as the struct");
+	ok(layout_find(6, 1)->note_version == 1 && layout_find(6, 12)->note_version == 2, "%s",
+	   "6.1 images take note version 1, 6.12 images version 2");
 }
 
 static void test_caps_roundtrip(void)
