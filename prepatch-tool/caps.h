@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * caps.h - the CAPS file: the CPU state that decides what Linux 6.1's
- * alternative_instructions() patches.  Text, one directive per line,
+ * caps.h - the CAPS file: the CPU state that decides what the
+ * alternative_instructions() of Linux 6.1 or 6.12 patches.  Text, one directive per line,
  * '#' starts a comment, fields separated by blanks:
  *
  *   rund-prepatch-caps 1          first directive, format version
@@ -11,8 +11,10 @@
  *   lock smp|up                   SMP lock prefixes kept (smp) or turned
  *                                 into DS prefixes 0x3e (up, as when
  *                                 num_present_cpus() == 1 or maxcpus=1)
- *   pv TYPE TARGET                pv_ops slot TYPE (paravirt_patch_site.type)
- *                                 holds TARGET: SYMBOL, SYMBOL+0xOFF, or null
+ *   pv TYPE TARGET                pv_ops slot TYPE (6.1: paravirt_patch_site.type;
+ *                                 6.12: the slot an ALT_FLAG_DIRECT_CALL
+ *                                 alternative calls through) holds TARGET:
+ *                                 SYMBOL, SYMBOL+0xOFF, or null
  *   return_thunk SYMBOL           value of x86_return_thunk (default
  *                                 __x86_return_thunk); used only when the
  *                                 image has .return_sites
@@ -20,7 +22,7 @@
  * Every cap and bug word must appear exactly once.  The words are those
  * after paravirt_set_cap() (the guest patch prints them at that point), so
  * the synthetic PVUNLOCK/VCPUPREEMPT bits are already included.  Every pv
- * slot used by .parainstructions needs a pv line (checked by apply).
+ * slot the image patches needs a pv line (checked by apply).
  */
 #ifndef RUND_PREPATCH_CAPS_H
 #define RUND_PREPATCH_CAPS_H
