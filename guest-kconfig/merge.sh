@@ -3,17 +3,20 @@
 #
 # Configure and build a microVM guest kernel from a pristine tree (6.1, or 6.12).
 #
-#   guest-kconfig/merge.sh [rund|rund-6.12|kata] [build|config]
+#   guest-kconfig/merge.sh [rund|rund-6.12|kata|kata-6.12] [build|config]
 #
 #   rund   (default) tinyconfig + guest-kconfig/rund-guest.config on the pristine tree
 #          + patches/guest/                                      -> build/guest-kernel
-#   rund-6.12  the same on Debian's linux-source-6.12, + rund-guest-6.12.config, without
-#          patches/guest/ (not ported yet)                       -> build/guest-kernel-6.12
+#   rund-6.12  the same on Debian's linux-source-6.12, + rund-guest-6.12.config, with
+#          patches/guest/6.12/                                   -> build/guest-kernel-6.12
 #   kata   a Kata-like kernel for bench/guest-boot: allnoconfig + Kata Containers' guest
 #          fragments, selected as Kata's tools/packaging/kernel/build-kernel.sh does
 #          (common/*.conf without a "!x86_64" tag, then x86_64/*.conf), from
 #          $KATA_FRAGMENTS (a Kata checkout's tools/packaging/kernel/configs/fragments;
 #          not vendored here)                                   -> build/guest-kernel-kata
+#   kata-6.12  the same on linux-source-6.12 with patches/guest/6.12/ and
+#          RUND_PREPATCH (kata-6.12.config): Kata's image, pre-patchable
+#                                                               -> build/guest-kernel-kata-6.12
 #   build  (default) configure and build vmlinux + bzImage; print the object dir
 #   config only write and check .config; print its path
 #
@@ -51,15 +54,14 @@ rund)
 	;;
 rund-6.12)
 	# the same guest on Linux 6.12 (issue 20): rund-guest-6.12.config carries what 6.12
-	# renamed or made optional. No guest patches yet: patches/guest/ patches 6.1's
-	# alternative.c, which 6.12 rewrote; a pre-patched 6.12 image is still to come.
+	# renamed or made optional; patches/guest/6.12 is the guest series ported to 6.12
 	base=tinyconfig
 	series=6.12
 	fragments=("$top/guest-kconfig/rund-guest.config" "$top/guest-kconfig/rund-guest-6.12.config")
 	name=guest-kernel-6.12
-	patches=()
+	mapfile -t patches < <(find "$top/patches/guest/6.12" -maxdepth 1 -name '*.patch' | sort)
 	;;
-kata)
+kata | kata-6.12)
 	base=allnoconfig+KCONFIG_ALLCONFIG
 	patches=()	# a baseline: Kata's config on the pristine tree
 	kf=${KATA_FRAGMENTS:-}
@@ -72,8 +74,16 @@ kata)
 		die "no common fragments found in $kf/common"
 	fragments+=("$top/guest-kconfig/kata-renames.config")
 	name=guest-kernel-kata
+	if [ "$variant" = kata-6.12 ]; then
+		# Kata's current kernel is newer than 6.1: its image on 6.12, with the
+		# guest series so that it can be pre-patched (issue 20)
+		series=6.12
+		mapfile -t patches < <(find "$top/patches/guest/6.12" -maxdepth 1 -name '*.patch' | sort)
+		fragments+=("$top/guest-kconfig/kata-6.12.config")
+		name=guest-kernel-kata-6.12
+	fi
 	;;
-*) die "unknown variant '$variant' (want rund, rund-6.12 or kata)" ;;
+*) die "unknown variant '$variant' (want rund, rund-6.12, kata or kata-6.12)" ;;
 esac
 case "$what" in build | config) ;; *) die "unknown action '$what' (want build or config)" ;; esac
 
@@ -125,7 +135,7 @@ rm -rf "$dir/.done" "$obj"
 kworktree "$pristine" "$src" "${patches[@]}"
 mkdir -p "$obj"
 log "configuring ($base + ${fragments[*]##*/})"
-if [ "$variant" = kata ]; then
+if [[ $variant == kata* ]]; then
 	# as Kata's build-kernel.sh does (merge_config.sh -n): allnoconfig with the merged
 	# fragments as KCONFIG_ALLCONFIG, so their choices (SPARSEMEM over FLATMEM, ...) and
 	# values (NR_CPUS) are resolved by Kconfig, not kept from a finished allnoconfig
@@ -138,14 +148,17 @@ else
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
 fi
 kmake olddefconfig
-if [ "$variant" != kata ]; then
+if [[ $variant != kata* ]]; then
 	"$top/scripts/kernel/check-config.sh" "$obj/.config" "${fragments[@]}" ||
 		die "config fragment not honoured (see above)"
 else
 	# Kata's fragments name symbols that do not exist on every kernel version (its own
 	# build tolerates them too); report, do not fail.
 	"$top/scripts/kernel/check-config.sh" "$obj/.config" "${fragments[@]}" 2>"$dir/dropped.txt" ||
-		log "$(wc -l <"$dir/dropped.txt") Kata symbol(s) not honoured on 6.1: $dir/dropped.txt"
+		log "$(wc -l <"$dir/dropped.txt") Kata symbol(s) not honoured on ${series:-6.1}: $dir/dropped.txt"
+	# ours must hold, though
+	[ "$variant" = kata ] || grep -qx CONFIG_RUND_PREPATCH=y "$obj/.config" ||
+		die "CONFIG_RUND_PREPATCH=y missing: is patches/guest/6.12 applied?"
 fi
 if [ "$what" = config ]; then
 	echo "$obj/.config"

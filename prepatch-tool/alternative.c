@@ -350,7 +350,9 @@ static int patch_retpoline(struct patcher *p, uint64_t addr, const struct insn *
 {
 	uint64_t target = addr + insn->length + (uint64_t)insn->immediate;
 	int64_t diff = (int64_t)(target - p->sym.thunk_array);
-	int64_t reg = diff / RETPOLINE_THUNK_SIZE;
+	/* a pointer difference: the kernel's compiler shifts (floor), C divides */
+	int64_t reg = diff >= 0 ? diff / RETPOLINE_THUNK_SIZE :
+			-((-diff + RETPOLINE_THUNK_SIZE - 1) / RETPOLINE_THUNK_SIZE);
 	uint8_t op = insn->opcode[0];
 	int i = 0, ret;
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/prepatch/run.sh [--vmlinux V] [--cpus "max Nehalem"] [--csv OUT.csv]
+# bench/prepatch/run.sh [--vmlinux V] [--cpus "max Nehalem"] [--csv OUT.csv] [--work DIR]
 #
 # Proof for rund-prepatch (../shared/BENCH.md, row "prepatch"): V must be a
 # guest kernel built with patches/guest (default: build/linux-guest/vmlinux, from
-# scripts/kernel/build.sh guest).
+# scripts/kernel/build.sh guest), 6.1 or 6.12 (patches/guest/6.12). Logs, CAPS and dumps
+# go to DIR (default build/prepatch-bench).
 # Per CPU model (qemu TCG, q35, -cpu MODEL, nokaslr, PVH -kernel vmlinux):
 #   1. boot the stock V: calibrate line -> CAPS; memory dump vs file;
 #   2. rund-prepatch apply -> V.pre.MODEL; boot it on MODEL: the pass must be
@@ -22,16 +23,17 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 vmlinux=$top/build/linux-guest/vmlinux cpus="max Nehalem" csv=$top/bench/results/prepatch.csv
+work=$top/build/prepatch-bench
 while [ $# -gt 0 ]; do
 	case $1 in
 	--vmlinux) vmlinux=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
 	--csv) csv=$2; shift 2 ;;
+	--work) work=$2; shift 2 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 tool=$top/build/prepatch-tool/rund-prepatch
-work=$top/build/prepatch-bench
 mkdir -p "$work"
 [ -x "$tool" ] || make -C "$top/prepatch-tool" >/dev/null
 [ -r "$vmlinux" ] || { echo "run.sh: $vmlinux missing (a guest kernel with patches/guest)" >&2; exit 2; }

@@ -385,9 +385,10 @@ apply_real_tests() {
 # apply against the memory of real boots (bench/prepatch/run.sh keeps the
 # stock boots' dumps, the CAPS it calibrated and the vmlinux it used).
 boot_tests() {
-	local w=${RUND_PREPATCH_BENCH:-$HERE/../../build/prepatch-bench} d cpu v
+	local w=$1 d cpu v
 	if [ ! -s "$w/vmlinux.path" ] || ! ls -d "$w"/stock-*/ >/dev/null 2>&1; then
-		skip "apply vs memory of a real boot" "no boot dumps in $w (run bench/prepatch/run.sh)"
+		skip "apply vs memory of a real boot ($(basename "$w"))" \
+			"no boot dumps in $w (run bench/prepatch/run.sh)"
 		return
 	fi
 	v=$(cat "$w/vmlinux.path")
@@ -472,7 +473,9 @@ real612_tests() {
 
 real_tests "vmlinux" "$VMLINUX"
 apply_real_tests "vmlinux" "$VMLINUX"
-boot_tests
+boot_tests "${RUND_PREPATCH_BENCH:-$HERE/../../build/prepatch-bench}"
+# the 6.12 rund-guest kernel's boots (scripts/check suite prepatch-6.12, tier 3)
+boot_tests "${RUND_PREPATCH_BENCH_612:-$HERE/../../build/prepatch-bench-6.12}"
 real_tests "vmlinux-debug" "$VMLINUX_DEBUG"
 real612_tests "vmlinux-6.12" "$VMLINUX_612"
 
