@@ -9,6 +9,7 @@
 
 #include "kelf.h"
 #include "layout.h"
+#include "note.h"
 
 static const struct layout layouts[] = {
 	{
@@ -23,6 +24,7 @@ static const struct layout layouts[] = {
 		.jcc_uses_chosen_thunk = false,
 		.its_thunk_alloc = false,
 		.note_version = 1,
+		.note_pv_max = NOTE_PV_MAX_V1,
 	},
 	{
 		.id = LAYOUT_6_12,
@@ -36,6 +38,7 @@ static const struct layout layouts[] = {
 		.jcc_uses_chosen_thunk = true,
 		.its_thunk_alloc = true,
 		.note_version = 2,
+		.note_pv_max = NOTE_PV_MAX_V2,	/* 80 on Debian's 6.12 */
 	},
 };
 

@@ -47,6 +47,8 @@ struct layout {
 	bool its_thunk_alloc;
 	/* struct rund_prepatch_desc version of the guest patch (note.h) */
 	unsigned int note_version;
+	/* its room for pv_ops slots: NOTE_PV_MAX_V1 or _V2 */
+	unsigned int note_pv_max;
 };
 
 /* The layout of release @major.@minor, or NULL. */

@@ -227,7 +227,7 @@ int note_fill(struct image *im, const struct caps *caps, const uint8_t digest[32
 
 	memset(n, 0, sizeof(*n));
 	n->version = im->k->layout->note_version;
-	n->pv_max = n->version == 1 ? NOTE_PV_MAX_V1 : NOTE_PV_MAX_V2;
+	n->pv_max = im->k->layout->note_pv_max;
 	n->desc_size = NOTE_DESC_SIZE(n->pv_max);
 	if (kelf_symbol(im->k, "_text", &text, &size, d))
 		return -1;
