@@ -59,7 +59,7 @@ die() {
 srcver=$(dpkg-query -W -f='${Version}' "linux-source-$series")
 
 # One pristine tree per source package version, committed so every build can be a worktree.
-# Caller holds the cache lock.
+# Caller holds the pristine lock.
 ensure_pristine() {
 	pristine=$cache/src/linux-$srcver
 	[ -e "$pristine/.rund-pristine" ] && return 0
@@ -84,9 +84,13 @@ if [ "$variant" = source ] && [ -e "$cache/src/linux-$srcver/.rund-pristine" ]; 
 	echo "$cache/src/linux-$srcver"
 	exit 0
 fi
-exec 9>"$cache/kernel/.lock"
-flock 9
+# The pristine lock covers the extraction only; each build then takes its own input set's
+# lock (below), so a build of one kernel never waits for another's (scripts/check builds
+# the next kernels in the background while it boots the first).
+exec 8>"$cache/src/.lock"
+flock 8
 ensure_pristine
+exec 8>&-
 if [ "$variant" = source ]; then
 	echo "$pristine"
 	exit 0
@@ -125,6 +129,9 @@ key=$( {
 } | sha256sum | cut -c1-16)
 dir=$cache/kernel/$variant-$key
 [ "$series" = 6.1 ] || dir=$cache/kernel/$variant-$series-$key
+# one lock per input set: a second caller waits for the first's build, then reuses it
+exec 9>"$dir.lock"
+flock 9
 
 link_result() {
 	mkdir -p "$top/build"
