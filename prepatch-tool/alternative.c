@@ -60,6 +60,8 @@ static const uint8_t nops[ASM_NOP_MAX + 1][ASM_NOP_MAX] = {
 
 /* static_call.c: the 3 bytes after a trampoline's RET/JMP. */
 static const uint8_t tramp_ud[] = { 0x0f, 0xb9, 0xcc };
+/* static_call.c: what a CALL to __static_call_return0 becomes. */
+static const uint8_t xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
 
 /* Addresses of the kernel symbols the passes need (0 = absent). */
 struct ksyms {
@@ -67,7 +69,7 @@ struct ksyms {
 	uint64_t pv_ops, pv_ops_size, bug_func, nop_func;	/* 6.12 */
 	uint64_t thunk_array, its_thunk_array, its_init_mod;
 	uint64_t return_thunk_default, return_thunk, its_return_thunk;
-	uint64_t static_call_return;
+	uint64_t static_call_return, static_call_return0;
 	uint64_t text, etext;
 };
 
@@ -107,6 +109,12 @@ static void add_nops(uint8_t *insns, unsigned int len)
 		insns += n;
 		len -= n;
 	}
+}
+
+/* Mirrors __is_Jcc(): a 6-byte Jcc rel32 (0f 8x). */
+static bool is_jcc(const uint8_t *b)
+{
+	return b[0] == 0x0f && (b[1] & 0xf0) == 0x80;
 }
 
 /* Mirrors __text_gen_insn() for the 5-byte CALL/JMP/Jcc-tail forms. */
@@ -250,6 +258,83 @@ static int poke(struct patcher *p, uint64_t va, const uint8_t *b, uint64_t len)
 				p->st->kind, (unsigned long long)len, (unsigned long long)va);
 	p->st->patched++;
 	return 0;
+}
+
+/* ---- static calls --------------------------------------------------- */
+
+/*
+ * static_call_init() runs in setup_arch(), after rund_prepatch_early() has
+ * restored the original text of a mismatched image and before
+ * alternative_instructions(): for every site it writes what key->func
+ * says.  The boot's __static_call_transform() skips a site whose bytes are
+ * already right, so a site pre-applied here stays shared unless something
+ * calls static_call_update() on its key later in the boot.  What it writes
+ * depends on no CPU feature, with one exception left to the boot: a tail
+ * call of a NULL function, whose RET or return thunk depends on
+ * X86_FEATURE_RETHUNK, which cpu_select_mitigations() sets after
+ * static_call_init() has run.
+ */
+
+/* Mirrors __static_call_validate(site, tail, false). */
+static bool static_call_valid(const uint8_t *b, bool tail)
+{
+	if (tail)
+		return b[0] == JMP32_INSN_OPCODE || b[0] == RET_INSN_OPCODE || is_jcc(b);
+	return b[0] == CALL_INSN_OPCODE || !memcmp(b, nops[5], 5) ||
+	       !memcmp(b, xor5rax, sizeof(xor5rax));
+}
+
+/*
+ * Mirrors __static_call_transform(site, __sc_insn(!func, tail), func) for
+ * CALL, NOP, JMP and JCC; *size 0 for the RET left to the boot.
+ */
+static void static_call_code(const struct patcher *p, uint64_t site, const uint8_t *cur,
+			     bool tail, uint64_t func, uint8_t *code, unsigned int *size)
+{
+	*size = CALL_INSN_SIZE;
+	if (tail && !func) {
+		*size = 0;
+	} else if (tail && is_jcc(cur)) {
+		code[0] = 0x0f;
+		gen_insn(code + 1, cur[1], site + 1, func, 5);
+		*size = 6;
+	} else if (tail) {
+		gen_insn(code, JMP32_INSN_OPCODE, site, func, JMP32_INSN_SIZE);
+	} else if (!func) {
+		memcpy(code, nops[5], 5);
+	} else if (func == p->sym.static_call_return0) {
+		memcpy(code, xor5rax, sizeof(xor5rax));
+	} else {
+		/* callthunks_translate_call_dest(): CALL_DEPTH is refused */
+		gen_insn(code, CALL_INSN_OPCODE, site, func, CALL_INSN_SIZE);
+	}
+}
+
+/* Mirrors one iteration of __static_call_init(NULL, ...). */
+static int static_call_site(const struct site *s, void *arg)
+{
+	struct patcher *p = arg;
+	const uint8_t *key = image_at(p->im, s->key, sizeof(uint64_t), NULL);
+	uint64_t avail = 0;
+	const uint8_t *cur = image_at(p->im, s->target, CALL_INSN_SIZE, &avail);
+	uint8_t code[6];
+	unsigned int size;
+
+	p->st->sites++;
+	if (cur && cur[0] == 0x0f && avail < 6)
+		cur = NULL;
+	if (!key || !cur)
+		return diag_set(p->d, "static call site %zu at 0x%llx: site or key 0x%llx outside the image",
+				s->index, (unsigned long long)s->target,
+				(unsigned long long)s->key);
+	if (!static_call_valid(cur, s->tail))	/* the kernel BUG()s */
+		return diag_set(p->d, "static call site %zu at 0x%llx: unexpected opcode 0x%02x for a %s site",
+				s->index, (unsigned long long)s->target, cur[0],
+				s->tail ? "tail-call" : "call");
+	static_call_code(p, s->target, cur, s->tail, get_u64(key), code, &size);
+	if (!size || !memcmp(cur, code, size))
+		return 0;
+	return poke(p, s->target, code, size);
 }
 
 /* ---- paravirt ------------------------------------------------------- */
@@ -455,7 +540,7 @@ static int static_call_ret(struct patcher *p, uint64_t tramp, const uint8_t *cur
 	uint8_t code[6];
 	unsigned int size = 5;
 
-	if (cur[0] == 0x0f && (cur[1] & 0xf0) == 0x80) {	/* __is_Jcc() */
+	if (is_jcc(cur)) {
 		uint64_t func = p->sym.static_call_return;
 
 		if (has(p, X86_FEATURE_RETHUNK))
@@ -801,10 +886,13 @@ static int collect_alt(const struct site *a, void *arg)
  */
 static int merge_nested(struct patcher *p, const struct site_kind *kind)
 {
-	const struct ksec *sec = kelf_section(p->im->k, kind->sec);
-	size_t n = sec ? sec->size / kind->entsize : 0, i, j, k;
+	struct site_table t;
+	size_t n, i, j, k;
 	struct nest_ctx c;
 
+	if (site_table(p->im->k, kind, &t, p->d))
+		return -1;
+	n = t.size / kind->entsize;
 	c.len = calloc(n ? n : 1, 1);
 	c.va = calloc(n ? n : 1, sizeof(*c.va));
 	p->alt_len = c.len;
@@ -889,6 +977,7 @@ struct pass {
  * alternative_check_caps() refuses).
  */
 static const struct pass passes[] = {
+	{ "static_calls", BOTH, static_call_site, NULL, false },	/* static_call_init() */
 	{ "paravirt", LAYOUT_6_1, paravirt_site, NULL, false },	/* apply_paravirt() */
 	{ "retpolines", BOTH, retpoline_site, NULL, false },	/* apply_retpolines() */
 	{ "returns", BOTH, return_site, NULL, false },		/* apply_returns() */
@@ -951,6 +1040,7 @@ static int resolve_syms(struct patcher *p, struct diag *d)
 	s->return_thunk_default = opt_sym(k, "__x86_return_thunk");
 	s->its_return_thunk = opt_sym(k, "its_return_thunk");
 	s->static_call_return = opt_sym(k, "__static_call_return");
+	s->static_call_return0 = opt_sym(k, "__static_call_return0");
 	if (!kelf_section(k, ".return_sites"))
 		return 0;
 	return need_sym(k, p->caps->return_thunk, &s->return_thunk, d);
@@ -1047,9 +1137,14 @@ int alternative_check_caps(const struct kelf *k, const struct caps *caps,
 static int run_pass(struct patcher *p, const struct pass *ps, struct pass_stats *st)
 {
 	const struct site_kind *kind = site_kind_by_name(p->im->k, ps->kind);
+	struct site_table t;
 
 	st->kind = ps->kind;
-	if (!kind || (ps->up_only && !p->caps->uniproc) || !kelf_section(p->im->k, kind->sec))
+	if (!kind || (ps->up_only && !p->caps->uniproc))
+		return 0;
+	if (site_table(p->im->k, kind, &t, p->d))
+		return -1;
+	if (!t.present)
 		return 0;
 	st->ran = true;
 	p->st = st;

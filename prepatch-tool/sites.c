@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sites.c - the table of boot-time text patch site kinds and the walker
- * (see sites.h).  Rows are in the order alternative_instructions()
- * (arch/x86/kernel/alternative.c, 6.1 and 6.12) applies them.
+ * (see sites.h).  Rows are in the order Linux 6.1 and 6.12 apply them at
+ * boot: static_call_init() in setup_arch(), then alternative_instructions()
+ * (arch/x86/kernel/alternative.c).
  */
 #include <string.h>
 
@@ -46,6 +47,7 @@
 #define ENDBR_INSN_SIZE		4
 /* call/jmp rel32 to a thunk: 5 bytes (jcc rel32 is 6). */
 #define THUNK_CALL_SIZE		5
+#define CALL_INSN_SIZE		5
 
 /* apply_alternatives(): instr = (u8 *)&a->instr_offset + a->instr_offset. */
 static void decode_alt_offsets(const uint8_t *e, uint64_t va, unsigned int lens,
@@ -116,6 +118,44 @@ static void decode_lock(const uint8_t *e, uint64_t va, struct site *s)
 	s->padding = off == 0;
 }
 
+/*
+ * struct static_call_site (include/linux/static_call_types.h), 8 bytes:
+ *	s32 addr;	0  self-relative: the CALL, JMP or Jcc to the trampoline
+ *	s32 key;	4  self-relative: the static_call_key; low bits are
+ *			   STATIC_CALL_SITE_TAIL (1, set by objtool for a tail
+ *			   call) and STATIC_CALL_SITE_INIT (2, set at boot)
+ * Emitted by objtool into .static_call_sites, which vmlinux.lds.h puts in
+ * .data between __start_static_call_sites and __stop_static_call_sites;
+ * read by __static_call_init() (kernel/static_call_inline.c).
+ */
+#define SC_SITE_ADDR		0
+#define SC_SITE_KEY		4
+#define SC_SITE_TAIL		1u
+#define SC_SITE_FLAGS		3u
+
+static void decode_static_call(const uint8_t *e, uint64_t va, struct site *s)
+{
+	uint64_t key = va + SC_SITE_KEY + (int64_t)get_s32(e + SC_SITE_KEY);
+
+	s->target = va + SC_SITE_ADDR + (int64_t)get_s32(e + SC_SITE_ADDR);
+	s->len = CALL_INSN_SIZE;	/* a Jcc tail call is 6 */
+	s->key = key & ~(uint64_t)SC_SITE_FLAGS;
+	s->tail = key & SC_SITE_TAIL;
+}
+
+/*
+ * __static_call_init() reads key->func: 8 bytes of data with file contents
+ * (a key is never all zero - its type bit is 1 - so never in .bss).
+ */
+static const char *check_static_call(const struct kelf *k, const struct site *s)
+{
+	const struct ksec *sec = kelf_section_at(k, s->key, sizeof(uint64_t));
+
+	if (!sec || ksec_is_text(sec))
+		return "static_call_key not inside a data section with file contents";
+	return NULL;
+}
+
 /* The BUG_ON()s of apply_alternatives() and the replacement's location. */
 static const char *check_alt(const struct kelf *k, const struct site *s)
 {
@@ -149,6 +189,18 @@ static const char *check_para(const struct kelf *k, const struct site *s)
 #define ALL_LAYOUTS	(LAYOUT_6_1 | LAYOUT_6_12)
 
 const struct site_kind site_kinds[] = {
+	{
+		/* setup_arch(), before alternative_instructions() */
+		.name = "static_calls",
+		.sec = ".static_call_sites",
+		.start = "__start_static_call_sites",
+		.stop = "__stop_static_call_sites",
+		.entsize = 2 * sizeof(int32_t),
+		.layouts = ALL_LAYOUTS,
+		.consumer = "static_call_init",
+		.decode = decode_static_call,
+		.check = check_static_call,
+	},
 	{
 		.name = "paravirt",
 		.sec = ".parainstructions",
@@ -245,45 +297,81 @@ const struct site_kind *site_kind_by_name(const struct kelf *k, const char *name
 	return NULL;
 }
 
-/* The table section of @kind, validated; *secp = NULL if optional and absent. */
-static int table_section(const struct kelf *k, const struct site_kind *kind,
-			 const struct ksec **secp, struct diag *d)
+/* A table between two symbols; both absent = no table. */
+static int bounded_table(const struct kelf *k, const struct site_kind *kind,
+			 struct site_table *t, struct diag *d)
+{
+	struct diag ignore;
+	uint64_t end, size;
+	int a, b;
+
+	a = kelf_symbol(k, kind->start, &t->addr, &size, &ignore);
+	b = kelf_symbol(k, kind->stop, &end, &size, &ignore);
+	if (a && b)
+		return 0;
+	if (a || b)
+		return diag_set(d, "%s without %s (%s sites)", a ? kind->stop : kind->start,
+				a ? kind->start : kind->stop, kind->name);
+	if (end < t->addr)
+		return diag_set(d, "%s below %s (%s sites)", kind->stop, kind->start,
+				kind->name);
+	t->present = true;
+	t->size = end - t->addr;
+	if (t->size && !(t->data = kelf_va_bytes(k, t->addr, t->size, NULL)))
+		return diag_set(d, "%s..%s has no file contents", kind->start, kind->stop);
+	return 0;
+}
+
+static int section_table(const struct kelf *k, const struct site_kind *kind,
+			 struct site_table *t, struct diag *d)
 {
 	const struct ksec *sec = kelf_section(k, kind->sec);
 
-	*secp = sec;
-	if (!sec) {
+	if (!sec)
+		return 0;
+	t->present = true;
+	t->addr = sec->addr;
+	t->size = sec->size;
+	t->data = sec->data;
+	if (sec->size && !sec->data)
+		return diag_set(d, "section %s has no file contents", kind->sec);
+	return 0;
+}
+
+int site_table(const struct kelf *k, const struct site_kind *kind,
+	       struct site_table *t, struct diag *d)
+{
+	memset(t, 0, sizeof(*t));
+	if ((kind->start ? bounded_table : section_table)(k, kind, t, d))
+		return -1;
+	if (!t->present) {
 		if (kind->required)
 			return diag_set(d, "missing section %s (%s sites)",
 					kind->sec, kind->name);
 		return 0;
 	}
-	if (sec->size && !sec->data)
-		return diag_set(d, "section %s has no file contents", kind->sec);
-	if (sec->size % kind->entsize)
+	if (t->size % kind->entsize)
 		return diag_set(d, "truncated section %s: size %llu is not a multiple of the %u-byte entry",
-				kind->sec, (unsigned long long)sec->size, kind->entsize);
+				kind->sec, (unsigned long long)t->size, kind->entsize);
 	return 0;
 }
 
 int sites_for_each(const struct kelf *k, const struct site_kind *kind,
 		   site_fn fn, void *arg, struct diag *d)
 {
-	const struct ksec *sec;
+	struct site_table t;
 	struct site s;
 	size_t i, n;
 	int ret;
 
-	if (table_section(k, kind, &sec, d))
+	if (site_table(k, kind, &t, d))
 		return -1;
-	if (!sec)
-		return 0;
-	n = sec->size / kind->entsize;
+	n = t.size / kind->entsize;
 	for (i = 0; i < n; i++) {
 		memset(&s, 0, sizeof(s));
 		s.index = i;
-		s.entry_va = sec->addr + i * kind->entsize;
-		kind->decode(sec->data + i * kind->entsize, s.entry_va, &s);
+		s.entry_va = t.addr + i * kind->entsize;
+		kind->decode(t.data + i * kind->entsize, s.entry_va, &s);
 		ret = fn(&s, arg);
 		if (ret)
 			return ret;
@@ -332,15 +420,15 @@ int sites_scan(const struct kelf *k, const struct site_kind *kind,
 	       struct site_stats *st, struct diag *d)
 {
 	struct scan_ctx c = { .k = k, .st = st };
-	const struct ksec *sec = kelf_section(k, kind->sec);
+	struct site_table t;
 
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;
-	if (sec) {
-		st->present = true;
-		st->sec_addr = sec->addr;
-		st->sec_size = sec->size;
-	}
+	if (site_table(k, kind, &t, d))
+		return -1;
+	st->present = t.present;
+	st->sec_addr = t.addr;
+	st->sec_size = t.size;
 	return sites_for_each(k, kind, scan_one, &c, d);
 }
 

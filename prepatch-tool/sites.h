@@ -45,12 +45,21 @@ struct site {
 	uint16_t feature;	/* alternatives: X86_FEATURE_* or X86_BUG_* bit */
 	uint16_t alt_flags;	/* alternatives: ALT_FLAG_* */
 	uint8_t type;		/* paravirt: paravirt_patch_site.type (pv_ops slot) */
+	uint64_t key;		/* static calls: address of the static_call_key */
+	bool tail;		/* static calls: a tail call (JMP/Jcc, not CALL) */
 	bool padding;		/* zero entry the kernel skips (.smp_locks page pad) */
 };
 
 struct site_kind {
 	const char *name;	/* short name used in output */
-	const char *sec;	/* section holding the table */
+	const char *sec;	/* section holding the table (its input section name
+				 * when bounded by symbols) */
+	/*
+	 * Symbols bounding a table the linker script merged into another
+	 * output section (.static_call_sites lands in .data), or NULL when
+	 * @sec is an output section of its own.
+	 */
+	const char *start, *stop;
 	unsigned int entsize;	/* bytes per entry */
 	unsigned int layouts;	/* enum layout_id bits that have this table */
 	bool required;		/* present in every x86-64 vmlinux of those */
@@ -66,6 +75,21 @@ struct site_kind {
 
 extern const struct site_kind site_kinds[];
 extern const size_t nr_site_kinds;
+
+/* Where one kind's table lies in a vmlinux. */
+struct site_table {
+	bool present;
+	uint64_t addr, size;
+	const uint8_t *data;	/* file bytes of [addr, addr + size) */
+};
+
+/*
+ * Find @kind's table in @k: -1 with @d set if it is required and absent,
+ * or malformed (no file contents, size no multiple of the entry); else 0
+ * with t->present saying whether an optional table exists.
+ */
+int site_table(const struct kelf *k, const struct site_kind *kind,
+	       struct site_table *t, struct diag *d);
 
 /* Row @name for @k's layout, or NULL when that layout has no such table. */
 const struct site_kind *site_kind_by_name(const struct kelf *k, const char *name);

@@ -7,10 +7,11 @@ __init_begin..__init_end, which is freed after boot) that differs;
 rodata_bytes/rodata_pages: read-only data (allocated, not writable, not
 executable, outside init; .smp_locks is freed after an SMP boot);
 other_text_bytes/other_text_pages: differing text bytes outside the
-allow-list of runtime text changes that rund-prepatch does not pre-apply:
+allow-list of runtime text changes that rund-prepatch cannot make final:
   jump_label    __jump_table sites (static keys flipped during boot)
-  static_call   .static_call_sites and __SCT__ trampolines (static_call_init
-                and later static_call_update)
+  static_call   .static_call_sites and __SCT__ trampolines: rund-prepatch
+                writes what static_call_init() would, a static_call_update()
+                later in the boot rewrites them
   runtime_const runtime_ptr_* / runtime_shift_* sites (6.12: the dentry hash
                 table's address and shift, USER_PTR_MAX, known only at boot)
   ftrace        __mcount_loc sites: ftrace_init() turns each "call __fentry__"

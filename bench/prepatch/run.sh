@@ -16,9 +16,10 @@
 # Reports text/rodata bytes and 4 KiB pages that differ between guest memory
 # after boot and the image file, and the guest's text-bytes-written counter.
 # CSV: bench/results/prepatch.csv.  Allow-list (bench/prepatch/diff.py):
-# jump_label and static_call sites, which the kernel rewrites after (or
-# outside) alternative_instructions() and rund-prepatch does not pre-apply;
-# init text and .smp_locks are freed after boot and not compared.
+# jump_label sites and 6.12's runtime constants, which rund-prepatch does not
+# pre-apply, and static_call sites, which it sets as static_call_init() does
+# but the boot may update later; init text and .smp_locks are freed after
+# boot and not compared.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -78,7 +79,8 @@ boot() {
 	st=$(sysfs "$work/$tag.log" status | sed 's/,/;/g')
 	w=$(sysfs "$work/$tag.log" text_bytes_written)
 	n=$(sysfs "$work/$tag.log" text_writes)
-	local res
+	# diff.py prints the key=value fields below
+	local res text_bytes='' text_pages='' rodata_bytes='' rodata_pages='' other_text_bytes='' other_text_pages=''
 	res=$(python3 "$here/diff.py" "$img" "$d" 2>"$work/$tag.diff")
 	eval "$res"
 	printf '%-8s %-22s %8s %6s %8s %6s %8s  %s\n' "$cpu" "$label" "$text_bytes" "$text_pages" \

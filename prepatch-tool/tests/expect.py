@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """expect.py VARIANT IN OUT - check rund-prepatch apply's output for
-tests/synth.S against the bytes Linux 6.1's alternative_instructions()
-produces, derived here by hand from the kernel algorithm (not from the
+tests/synth.S against the bytes Linux 6.1's static_call_init() and
+alternative_instructions() produce, derived here by hand from the kernel algorithm (not from the
 tool).  VARIANT 1 = synth1.caps, 2 = synth2.caps.  Prints "ok - ..." /
 "not ok - ..." lines (numbered by run.sh)."""
 import struct
@@ -65,6 +65,15 @@ def main():
         'pv_null': b'\xe8' + rel32(S['pv_null'] + 5, S['paravirt_BUG']) + b'\x90',
         # apply_ibt_endbr(): ENDBR64 -> osp nopl (%rax)
         'endbr_site': b'\x66\x0f\x1f\x00',
+        # static_call_init(): key->func decides, whatever the CPU
+        'sc_call': b'\xe8' + rel32(S['sc_call'] + 5, S['func_b']),
+        'sc_null': b'\x0f\x1f\x44\x00\x00',
+        'sc_ret0': b'\x2e\x2e\x2e\x31\xc0',
+        'sc_tail': b'\xe9' + rel32(S['sc_tail'] + 5, S['func_b']),
+        'sc_jcc': b'\x0f\x85' + rel32(S['sc_jcc'] + 6, S['func_b']),
+        # a NULL tail call: RET or return thunk is the boot's, untouched
+        'sc_tailnull': at(old, S['sc_tailnull'], 5),
+        'sc_same': b'\xe8' + rel32(S['sc_same'] + 5, S['func_b']),
     }
     if variant == 1:
         exp.update({

@@ -5,8 +5,8 @@
        initialised in the image's pv_ops (the native targets), lock smp;
        the slots .parainstructions uses (6.1), or all of them (6.12).
    oracle.py check VMLINUX CAPS OUT
-       independent re-implementation of Linux 6.1 apply_paravirt() and
-       apply_alternatives() (CALL fix-up, recompute_jump(), 0x90 padding)
+       independent re-implementation of Linux 6.1 static_call_init(),
+       apply_paravirt() and apply_alternatives() (CALL fix-up, recompute_jump(), 0x90 padding)
        in Python; compares with rund-prepatch's OUT.  optimize_nops() needs
        an instruction decoder, so a run of >= 2 0x90 bytes the oracle
        leaves in a site may appear in OUT either unchanged or as the
@@ -159,6 +159,36 @@ def alternatives(e, words, runs):
         runs.append((instr, ln))
 
 
+def static_calls(e):
+    """static_call_init(): every site of __start..__stop_static_call_sites
+    (s32 site, s32 key | 1 for a tail call) to what key->func says.  A
+    NULL tail call is left alone (the boot's RET or return thunk)."""
+    lo, hi = e.sym.get('__start_static_call_sites'), e.sym.get('__stop_static_call_sites')
+    n = 0
+    for va in range(lo or 0, hi or 0, 8):
+        a, k = struct.unpack('<ii', e.get(va, 8))
+        site, key = va + a, va + 4 + k
+        tail = key & 1
+        func, = struct.unpack('<Q', e.get(key & ~3, 8))
+        if tail and not func:
+            continue
+        if tail:
+            op = e.get(site, 2)
+            if op[0] == 0x0f:
+                b = op + struct.pack('<i', func - (site + 6))
+            else:
+                b = b'\xe9' + struct.pack('<i', func - (site + 5))
+        elif not func:
+            b = NOPS[5]
+        elif func == e.sym.get('__static_call_return0'):
+            b = b'\x2e\x2e\x2e\x31\xc0'
+        else:
+            b = call(site, func)
+        e.put(site, b)
+        n += 1
+    return n
+
+
 def nop_runs(buf):
     i = 0
     while i < len(buf):
@@ -177,6 +207,7 @@ def cmd_check(vmlinux, caps, out):
     words, pv = read_caps(caps)
     e, o = Elf(vmlinux), Elf(out)
     sites = []
+    nsc = static_calls(e)
     paravirt(e, pv)
     alternatives(e, words, sites)
     optimized = unchanged = 0
@@ -204,9 +235,9 @@ def cmd_check(vmlinux, caps, out):
            not (e.sym['rund_prepatch_note'] <= int(b, 16) < e.sym['rund_prepatch_note'] + 700)]
     bad = [b for b in bad if 'rund_prepatch_undo' not in e.sym or
            not (e.sym['rund_prepatch_undo'] <= int(b, 16) < e.sym['rund_prepatch_undo'] + 131072)]
-    print('%s - oracle %s: paravirt + alternatives equal in every allocated section '
-          '(%d sites, %d NOP runs optimised)%s' % (
-              'not ok' if bad else 'ok', caps.split('/')[-1], len(sites), optimized,
+    print('%s - oracle %s: static calls + paravirt + alternatives equal in every '
+          'allocated section (%d static calls, %d sites, %d NOP runs optimised)%s' % (
+              'not ok' if bad else 'ok', caps.split('/')[-1], nsc, len(sites), optimized,
               ' first difference at ' + bad[0] if bad else ''))
     # note: CAPS words and digest of the input
     ad, off, sz, _, _ = o.secs['.note.rund.prepatch']

@@ -6,10 +6,11 @@
 # 1. unit tests on synthetic bytes (tests/unit.c);
 # 1b. `apply` on a synthetic vmlinux with every site kind (tests/synth.S):
 #    each site against the bytes the 6.1 algorithm gives (tests/expect.py);
+#    static call sites the tool must refuse;
 # 2. `scan` of the real vmlinux files (build/linux, build/linux-debug; SKIP
 #    when absent), with counts checked against readelf and an independent
 #    Python decoder of the tables; `apply` checked against an independent
-#    Python implementation of apply_paravirt()/apply_alternatives()
+#    Python implementation of static_call_init()/apply_paravirt()/apply_alternatives()
 #    (tests/oracle.py) and the instruction decoder against objdump;
 # 3. bad inputs: each must exit 2 with one message on stderr naming the
 #    file and the problem, and nothing on stdout; apply must not write OUT.
@@ -141,6 +142,10 @@ else
 		fi
 		pass "synth caps$v: apply exits 0"
 		diag <"$T/out"
+		# 7 sites: a NULL tail call (the boot's) and a right one not written
+		grep -qE '^static_calls +7 +5 +0$' "$T/out" &&
+			pass "synth caps$v: static_calls row: 7 sites, 5 written" ||
+			fail "synth caps$v: static_calls row: $(grep '^static_calls' "$T/out")"
 		python3 "$HERE/expect.py" $v "$T/synth" "$T/synth$v.out" >"$T/exp" 2>&1
 		while IFS= read -r line; do
 			case $line in
@@ -173,6 +178,24 @@ else
 	[ $rc -eq 2 ] && grep -qF "rund-prepatch: $T/console.log: no \"rund-prepatch: calibrate v1\" line" "$T/err" &&
 		pass "calibrate: log without the line exits 2 naming the log" ||
 		{ fail "calibrate: log without the line: exit $rc"; diag <"$T/err"; }
+
+	# static call sites: an opcode __static_call_validate() BUG()s on,
+	# and a key outside data
+	symva() { echo $((16#$(nm "$T/synth" | awk -v s="$1" '$3 == s { print $1 }'))); }
+	fileoff() {	# VA SECTION
+		echo $(($1 - $(secfield "$T/synth" "$2" addr) + $(secfield "$T/synth" "$2" off)))
+	}
+	cp "$T/synth" "$T/scop"
+	poke "$T/scop" "$(fileoff "$(symva sc_null)" .text)" 1 $((0x90))
+	expect_apply_bad "of a static call site that is no CALL" "$T/scop" \
+		"$HERE/synth1.caps" "$T/scop" \
+		"static call site 1 at 0x$(printf %x "$(symva sc_null)"): unexpected opcode 0x90 for a call site"
+	cp "$T/synth" "$T/sckey"
+	sc=$(symva __start_static_call_sites)
+	poke "$T/sckey" $(($(fileoff "$sc" .data) + 4)) 4 $(($(symva sc_call) - (sc + 4)))
+	expect_bad "static call key in text" "$T/sckey" \
+		"entry out of range: .static_call_sites entry 0 (at 0x$(printf %x "$sc")): static_call_key not inside a data section"
+	rm -f "$T/scop" "$T/sckey"
 
 	expect_apply_bad "of an already pre-patched image" "$T/synth1.out" \
 		"$HERE/synth1.caps" "$T/synth1.out" "already pre-patched"
@@ -243,6 +266,24 @@ table('.smp_locks', 4, lock)
 PY
 }
 
+# static_calls: a table inside .data, bounded by symbols; nm is the oracle.
+static_call_count() {
+	local label=$1 v=$2 lo hi
+	lo=$(nm "$v" | awk '$3 == "__start_static_call_sites" { print $1 }')
+	hi=$(nm "$v" | awk '$3 == "__stop_static_call_sites" { print $1 }')
+	if [ -z "$lo" ] || [ -z "$hi" ]; then
+		[ "$(column static_calls entries)" = - ] &&
+			pass "$label: no __start_static_call_sites, static_calls shown as -" ||
+			fail "$label: static_calls row without __start_static_call_sites"
+		return
+	fi
+	local cnt=$(((16#$hi - 16#$lo) / 8))	# not n: pass() counts in n
+	[ "$(column static_calls entries)" = $cnt ] && [ "$(column static_calls sites)" = $cnt ] &&
+	   [ "$(column static_calls oor)" = 0 ] &&
+		pass "$label: static_calls = (__stop - __start_static_call_sites) / 8 = $cnt, all in range" ||
+		fail "$label: static_calls $(column static_calls entries) != $cnt"
+}
+
 real_tests() {
 	local label=$1 v=$2
 	if [ ! -f "$v" ]; then
@@ -275,6 +316,8 @@ real_tests() {
 	[ -n "$lsz" ] && [ "$(column smp_locks entries)" = $((lsz / 4)) ] &&
 		pass "$label: smp_locks entries = .smp_locks size $lsz / 4" ||
 		fail "$label: smp_locks entries $(column smp_locks entries) != $lsz / 4"
+
+	static_call_count "$label" "$v"
 
 	local k bad=0
 	for k in paravirt retpolines returns alternatives ibt_endbr smp_locks; do
@@ -444,6 +487,7 @@ real612_tests() {
 			pass "$label: no .call_sites, callthunks shown as -" ||
 			fail "$label: callthunks row wrong without .call_sites"
 	fi
+	static_call_count "$label" "$v"
 	command -v objdump >/dev/null && decoder_tests "$label" "$v"
 	for w in 00000000 ffffffff; do
 		python3 "$HERE/oracle.py" caps "$v" $w >"$T/r$w.caps"

@@ -26,6 +26,11 @@
 	.long 0;					\
 	.popsection
 
+/* struct static_call_site: s32 addr, s32 key (bit 0: tail call) */
+#define SC(site, key, tail)				\
+	.long site - .;					\
+	.long key + tail - .
+
 #define S32(sec, site)					\
 	.pushsection sec, "a";				\
 	.long site - .;					\
@@ -138,6 +143,35 @@ lock_site:
 	lock incl (%rax)
 S32(.smp_locks, lock_site)
 	ret
+
+/* --- static calls (table in .data, below) ----------------------------- */
+	.globl sc_call, sc_null, sc_ret0, sc_tail, sc_jcc, sc_tailnull, sc_same
+	.globl __static_call_return0, __SCT__a
+__static_call_return0:
+	xor %eax, %eax
+	ret
+__SCT__a:				/* trampoline: jmp func_a; ud1 */
+	.byte 0xe9
+	.long func_a - (. + 4)
+	.byte 0x0f, 0xb9, 0xcc
+sc_call:				/* key_b -> call func_b */
+	call __SCT__a
+sc_null:				/* NULL -> NOP5 */
+	call __SCT__a
+sc_ret0:				/* __static_call_return0 -> xor %eax,%eax */
+	call __SCT__a
+sc_tail:				/* tail, key_b -> jmp func_b */
+	.byte 0xe9
+	.long __SCT__a - (. + 4)
+sc_jcc:					/* tail Jcc, key_b -> jne func_b */
+	.byte 0x0f, 0x85
+	.long __SCT__a - (. + 4)
+sc_tailnull:				/* tail, NULL: left to the boot */
+	.byte 0xe9
+	.long __SCT__a - (. + 4)
+sc_same:				/* already call func_b: not written */
+	call func_b
+	ret
 _etext:
 
 /* --- replacements ---------------------------------------------------- */
@@ -158,6 +192,25 @@ r_two1:
 	.byte 0x0f, 0x0b, 0x90
 r_two2:
 	xor %eax, %eax
+
+	.section .data, "aw"
+	.balign 8
+key_b:					/* struct static_call_key: func, sites */
+	.quad func_b, 0
+key_null:
+	.quad 0, 0
+key_ret0:
+	.quad __static_call_return0, 0
+	.globl __start_static_call_sites, __stop_static_call_sites
+__start_static_call_sites:
+	SC(sc_call, key_b, 0)
+	SC(sc_null, key_null, 0)
+	SC(sc_ret0, key_ret0, 0)
+	SC(sc_tail, key_b, 1)
+	SC(sc_jcc, key_b, 1)
+	SC(sc_tailnull, key_null, 1)
+	SC(sc_same, key_b, 0)
+__stop_static_call_sites:
 
 	.section .rodata, "a"
 	.globl linux_banner
