@@ -19,6 +19,7 @@
 #include "insn.h"
 
 /* arch/x86/include/asm/cpufeatures.h, the same in 6.1.192 and 6.12.118 */
+#define X86_FEATURE_LA57		(16 * 32 + 16)
 #define X86_FEATURE_RETPOLINE		(11 * 32 + 12)
 #define X86_FEATURE_RETPOLINE_LFENCE	(11 * 32 + 13)
 #define X86_FEATURE_RETHUNK		(11 * 32 + 14)
@@ -63,6 +64,13 @@ static const uint8_t tramp_ud[] = { 0x0f, 0xb9, 0xcc };
 /* static_call.c: what a CALL to __static_call_return0 becomes. */
 static const uint8_t xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
 
+/* asm/runtime-const.h: the immediate of runtime_const_ptr() before boot. */
+#define RUNTIME_CONST_PTR_PLACEHOLDER	0x0123456789abcdefull
+/* asm/page_64.h task_size_max(): (1 << 47 or 56) - PAGE_SIZE */
+#define PAGE_SIZE		4096ull
+#define VIRTUAL_MASK_SHIFT_L4	47
+#define VIRTUAL_MASK_SHIFT_L5	56
+
 /* Addresses of the kernel symbols the passes need (0 = absent). */
 struct ksyms {
 	uint64_t paravirt_nop, paravirt_bug;		/* 6.1 */
@@ -70,6 +78,7 @@ struct ksyms {
 	uint64_t thunk_array, its_thunk_array, its_init_mod;
 	uint64_t return_thunk_default, return_thunk, its_return_thunk;
 	uint64_t static_call_return, static_call_return0;
+	uint64_t pgtable_l5_enabled;	/* only with CONFIG_X86_5LEVEL */
 	uint64_t text, etext;
 };
 
@@ -80,6 +89,7 @@ struct patcher {
 	struct ksyms sym;
 	uint64_t pv[256];		/* resolved pv_ops targets */
 	uint8_t *alt_len;		/* 6.12: instrlen per entry, nests merged */
+	uint64_t user_ptr_max;		/* 6.12: USER_PTR_MAX for this CPU */
 	struct pass_stats *st;		/* current pass */
 	struct diag *d;
 };
@@ -87,6 +97,14 @@ struct patcher {
 static bool has(const struct patcher *p, unsigned int bit)
 {
 	return caps_has(p->caps, bit);	/* boot_cpu_has() / cpu_feature_enabled() */
+}
+
+static void put_u64(uint8_t *b, uint64_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(v); i++)
+		b[i] = (uint8_t)(v >> (8 * i));
 }
 
 static void put_s32(uint8_t *b, int32_t v)
@@ -335,6 +353,46 @@ static int static_call_site(const struct site *s, void *arg)
 	if (!size || !memcmp(cur, code, size))
 		return 0;
 	return poke(p, s->target, code, size);
+}
+
+/* ---- runtime constants (6.12) ---------------------------------------- */
+
+/*
+ * USER_PTR_MAX = TASK_SIZE_MAX (arch_cpu_finalize_init(), right after
+ * alternative_instructions()): 56-bit user space with CONFIG_X86_5LEVEL
+ * (which alone defines __pgtable_l5_enabled) on a CPU that keeps LA57,
+ * 47-bit otherwise - task_size_max() is an alternative on LA57.  The
+ * boot stores it in every site whatever is there; the guest series
+ * (patches/guest/6.12/0003) compares first, so a pre-applied value
+ * leaves the page shared.  The dentry hash table's runtime constants
+ * depend on the guest's memory and stay the boot's.
+ */
+static int user_ptr_max_prepare(struct patcher *p, const struct site_kind *kind)
+{
+	unsigned int shift = VIRTUAL_MASK_SHIFT_L4;
+
+	(void)kind;
+	if (p->sym.pgtable_l5_enabled && has(p, X86_FEATURE_LA57))
+		shift = VIRTUAL_MASK_SHIFT_L5;
+	p->user_ptr_max = (1ull << shift) - PAGE_SIZE;
+	return 0;
+}
+
+/* Mirrors __runtime_fixup_ptr() for one runtime_const_ptr(USER_PTR_MAX). */
+static int user_ptr_max_site(const struct site *s, void *arg)
+{
+	struct patcher *p = arg;
+	uint8_t *imm = image_at(p->im, s->target, sizeof(uint64_t), NULL);
+	uint8_t v[sizeof(uint64_t)];
+
+	p->st->sites++;
+	if (!imm || get_u64(imm) != RUNTIME_CONST_PTR_PLACEHOLDER)
+		return diag_set(p->d, "runtime_ptr_USER_PTR_MAX entry %zu: 0x%llx holds no runtime_const_ptr() placeholder",
+				s->index, (unsigned long long)s->target);
+	put_u64(v, p->user_ptr_max);
+	image_store(p->im, imm, v, sizeof(v));	/* a plain store, no text_poke */
+	p->st->patched++;
+	return 0;
 }
 
 /* ---- paravirt ------------------------------------------------------- */
@@ -985,6 +1043,8 @@ static const struct pass passes[] = {
 	{ "alternatives", LAYOUT_6_12, alt_site_612, merge_nested, false },
 	{ "ibt_endbr", BOTH, endbr_site, NULL, false },	/* apply_ibt_endbr(), apply_seal_endbr() */
 	{ "smp_locks", BOTH, smp_unlock_site, NULL, true },	/* alternatives_smp_module_add() */
+	/* runtime_const_init(ptr, USER_PTR_MAX) */
+	{ "user_ptr_max", LAYOUT_6_12, user_ptr_max_site, user_ptr_max_prepare, false },
 };
 
 #define NR_PASS_ROWS (sizeof(passes) / sizeof(passes[0]))
@@ -1041,6 +1101,7 @@ static int resolve_syms(struct patcher *p, struct diag *d)
 	s->its_return_thunk = opt_sym(k, "its_return_thunk");
 	s->static_call_return = opt_sym(k, "__static_call_return");
 	s->static_call_return0 = opt_sym(k, "__static_call_return0");
+	s->pgtable_l5_enabled = opt_sym(k, "__pgtable_l5_enabled");
 	if (!kelf_section(k, ".return_sites"))
 		return 0;
 	return need_sym(k, p->caps->return_thunk, &s->return_thunk, d);

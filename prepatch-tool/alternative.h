@@ -22,7 +22,7 @@ struct pass_stats {
 	size_t warned;		/* sites the kernel would WARN about and skip */
 };
 
-#define NR_PASSES 7	/* passes of one layout (alternative.c passes[]) */
+#define NR_PASSES 8	/* passes of one layout (alternative.c passes[]) */
 
 struct apply_result {
 	struct pass_stats pass[NR_PASSES];

@@ -66,7 +66,7 @@ static void print_text(const char *path, const struct scan_result *r)
 	printf("kernel:  %s\n", r->ver.release);
 	printf("banner:  %s\n", r->ver.banner);
 	printf("layout:  %s\n", r->ver.layout->name);
-	printf("%-13s %-19s %8s %8s %12s  %s\n", "kind", "section", "entries",
+	printf("%-13s %-24s %8s %8s %12s  %s\n", "kind", "section", "entries",
 	       "sites", "out_of_range", "applied by");
 	for (i = 0; i < nr_site_kinds; i++) {
 		const struct site_stats *st = &r->st[i];
@@ -74,11 +74,11 @@ static void print_text(const char *path, const struct scan_result *r)
 		if (!st->kind)
 			continue;
 		if (!st->present) {
-			printf("%-13s %-19s %8s %8s %12s  %s()\n", st->kind->name,
+			printf("%-13s %-24s %8s %8s %12s  %s()\n", st->kind->name,
 			       st->kind->sec, "-", "-", "-", st->kind->consumer);
 			continue;
 		}
-		printf("%-13s %-19s %8zu %8zu %12zu  %s()\n", st->kind->name,
+		printf("%-13s %-24s %8zu %8zu %12zu  %s()\n", st->kind->name,
 		       st->kind->sec, st->entries, st->sites, st->out_of_range,
 		       st->kind->consumer);
 	}

@@ -3,7 +3,8 @@
  * sites.c - the table of boot-time text patch site kinds and the walker
  * (see sites.h).  Rows are in the order Linux 6.1 and 6.12 apply them at
  * boot: static_call_init() in setup_arch(), then alternative_instructions()
- * (arch/x86/kernel/alternative.c).
+ * (arch/x86/kernel/alternative.c), then 6.12's runtime_const_init() of
+ * USER_PTR_MAX in arch_cpu_finalize_init().
  */
 #include <string.h>
 
@@ -144,6 +145,18 @@ static void decode_static_call(const uint8_t *e, uint64_t va, struct site *s)
 }
 
 /*
+ * runtime_const_ptr() (6.12 arch/x86/include/asm/runtime-const.h): "mov
+ * $0x0123456789abcdef, %reg" with ".long 1b - 8 - ." in section
+ * runtime_ptr_SYM, so each entry points at the 8-byte immediate, which
+ * runtime_const_init(ptr, SYM) overwrites with SYM's value.
+ */
+static void decode_runtime_ptr(const uint8_t *e, uint64_t va, struct site *s)
+{
+	s->target = va + (int64_t)get_s32(e);
+	s->len = sizeof(uint64_t);
+}
+
+/*
  * __static_call_init() reads key->func: 8 bytes of data with file contents
  * (a key is never all zero - its type bit is 1 - so never in .bss).
  */
@@ -277,6 +290,19 @@ const struct site_kind site_kinds[] = {
 		.layouts = ALL_LAYOUTS,
 		.consumer = "alternatives_smp_lock",
 		.decode = decode_lock,
+	},
+	{
+		/*
+		 * arch_cpu_finalize_init(), after alternative_instructions().
+		 * Only USER_PTR_MAX: the dentry hash table's constants
+		 * (fs/dcache.c) depend on the guest's memory size.
+		 */
+		.name = "user_ptr_max",
+		.sec = "runtime_ptr_USER_PTR_MAX",
+		.entsize = sizeof(int32_t),
+		.layouts = LAYOUT_6_12,
+		.consumer = "runtime_const_init",
+		.decode = decode_runtime_ptr,
 	},
 };
 

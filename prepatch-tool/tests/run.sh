@@ -504,6 +504,7 @@ real612_tests() {
 			fail "$label: apply words=$w exits $rc"; diag <"$T/err"; continue
 		fi
 		diag <"$T/out"
+		cp "$T/out" "$T/apply.out"
 		grep -qE '^alternatives +[0-9]+ +[0-9]+ +0$' "$T/out" &&
 		   ! grep -q '^paravirt' "$T/out" &&
 			pass "$label: apply words=$w: 6.12 passes, alternatives without warnings" ||
@@ -511,8 +512,72 @@ real612_tests() {
 		scan "$T/r$w.out"
 		[ "$rc" -eq 0 ] && pass "$label: words=$w output scans clean" ||
 			{ fail "$label: words=$w output scan exits $rc"; diag <"$T/err"; }
+		[ $w = 00000000 ] && user_ptr_max_tests "$label" "$v" "$T/r$w.caps" "$T/r$w.out"
 		rm -f "$T/r$w.out"
 	done
+}
+
+# upm_values OUT: the distinct 8-byte immediates of OUT's runtime_const_ptr(USER_PTR_MAX) sites
+upm_values() {
+	python3 - "$HERE" "$1" <<'PY'
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+from oracle import Elf
+e = Elf(sys.argv[2])
+ad, off, sz, _, _ = e.secs['runtime_ptr_USER_PTR_MAX']
+vals = set()
+for i in range(sz // 4):
+    o, = struct.unpack_from('<i', e.f, off + 4 * i)
+    vals.add('%016x' % struct.unpack('<Q', e.get(ad + 4 * i + o, 8))[0])
+print(' '.join(sorted(vals)))
+PY
+}
+
+# USER_PTR_MAX: TASK_SIZE_MAX of the CAPS' CPU in every site, 47-bit
+# without LA57, 56-bit with it (the image has CONFIG_X86_5LEVEL); a site
+# without the placeholder is refused.
+user_ptr_max_tests() {
+	local label=$1 v=$2 caps=$3 out=$4 usz l5
+	usz=$(secfield "$v" runtime_ptr_USER_PTR_MAX size)
+	if [ -z "$usz" ]; then
+		skip "$label: USER_PTR_MAX pre-applied" "no runtime_ptr_USER_PTR_MAX in $v"
+		return
+	fi
+	grep -qE "^user_ptr_max +$((usz / 4)) +$((usz / 4)) +0$" "$T/apply.out" &&
+	[ "$(upm_values "$out")" = 00007ffffffff000 ] &&
+		pass "$label: USER_PTR_MAX = (1 << 47) - 4096 in all $((usz / 4)) sites (no LA57)" ||
+		fail "$label: USER_PTR_MAX without LA57: $(upm_values "$out")"
+	l5=$(nm "$v" | awk '$3 == "__pgtable_l5_enabled"' | wc -l)
+	sed 's/^cap 16 .*/cap 16 00010000/' "$caps" >"$T/la57.caps"
+	if "$BIN" apply --caps "$T/la57.caps" -o "$T/la57.out" "$v" >/dev/null 2>"$T/err"; then
+		local want=00007ffffffff000
+		[ "$l5" -eq 1 ] && want=00fffffffffff000
+		[ "$(upm_values "$T/la57.out")" = $want ] &&
+			pass "$label: USER_PTR_MAX = $want with LA57 (CONFIG_X86_5LEVEL: $l5)" ||
+			fail "$label: USER_PTR_MAX with LA57: $(upm_values "$T/la57.out"), want $want"
+	else
+		fail "$label: apply with LA57 exits non-zero"; diag <"$T/err"
+	fi
+	rm -f "$T/la57.out"
+	# the first site's immediate is not the placeholder
+	local uoff uaddr o
+	uoff=$(secfield "$v" runtime_ptr_USER_PTR_MAX off)
+	uaddr=$(secfield "$v" runtime_ptr_USER_PTR_MAX addr)
+	o=$(od -An -td4 -j "$uoff" -N4 "$v" | tr -d ' ')
+	cp "$v" "$T/upm"
+	python3 - "$HERE" "$T/upm" $((uaddr + o)) <<'PY'
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+from oracle import Elf
+e = Elf(sys.argv[2])
+o = e.off(int(sys.argv[3]) % 2**64, 8)	# bash prints kernel addresses negative
+with open(sys.argv[2], 'r+b') as f:
+    f.seek(o)
+    f.write(struct.pack('<Q', 0x1000))
+PY
+	expect_apply_bad "of a USER_PTR_MAX site without the placeholder" "$T/upm" "$caps" "$T/upm" \
+		"runtime_ptr_USER_PTR_MAX entry 0: 0x$(printf %x $((uaddr + o))) holds no runtime_const_ptr() placeholder"
+	rm -f "$T/upm"
 }
 
 real_tests "vmlinux" "$VMLINUX"
