@@ -143,6 +143,17 @@ static void gen_insn(uint8_t *buf, uint8_t op, uint64_t addr, uint64_t dest,
 	put_s32(buf + 1, (int32_t)(dest - (addr + size)));
 }
 
+/*
+ * The JCC case of __static_call_transform(): the Jcc.d32 at @addr (second
+ * opcode byte @op) retargeted to @dest; returns its size, 6.
+ */
+static unsigned int gen_jcc(uint8_t *buf, uint8_t op, uint64_t addr, uint64_t dest)
+{
+	buf[0] = 0x0f;
+	gen_insn(buf + 1, op, addr + 1, dest, 5);
+	return 6;
+}
+
 /* Mirrors optimize_nops_range(); @store: the bytes live in the image. */
 static int optimize_nops_range(struct patcher *p, uint8_t *instr, uint8_t instrlen,
 			       int off, bool store)
@@ -313,9 +324,7 @@ static void static_call_code(const struct patcher *p, uint64_t site, const uint8
 	if (tail && !func) {
 		*size = 0;
 	} else if (tail && is_jcc(cur)) {
-		code[0] = 0x0f;
-		gen_insn(code + 1, cur[1], site + 1, func, 5);
-		*size = 6;
+		*size = gen_jcc(code, cur[1], site, func);
 	} else if (tail) {
 		gen_insn(code, JMP32_INSN_OPCODE, site, func, JMP32_INSN_SIZE);
 	} else if (!func) {
@@ -605,9 +614,7 @@ static int static_call_ret(struct patcher *p, uint64_t tramp, const uint8_t *cur
 			func = p->l->jcc_uses_chosen_thunk ? p->sym.return_thunk :
 							     p->sym.return_thunk_default;
 
-		code[0] = 0x0f;
-		gen_insn(code + 1, cur[1], tramp + 1, func, 5);
-		size = 6;
+		size = gen_jcc(code, cur[1], tramp, func);
 	} else if (wants_rethunk_at(p, tramp)) {
 		gen_insn(code, JMP32_INSN_OPCODE, tramp, p->sym.return_thunk, 5);
 	} else {
